@@ -1,0 +1,52 @@
+# Quick start: `make run` (platform with demo data on SQLite) and `make test` (all tests).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+export DEBUG ?= 1
+export SECRET_KEY_FILE ?= $(CURDIR)/var/secret.key
+export TRUSTLABEL_MASTER_KEY_FILE ?= $(CURDIR)/var/master.key
+export TRUSTLABEL_BASE_URL ?= http://$(HOST):$(PORT)
+
+.PHONY: run test install lint format messages bench clean
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(BIN)/.installed
+
+# Development secrets, made once and kept in var/ (never committed).
+var/secret.key var/master.key:
+	@mkdir -p var && umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_hex(32))" > $@
+
+run: install var/secret.key var/master.key
+	$(BIN)/trustlabel migrate --no-input -v 0
+	$(BIN)/trustlabel compilemessages -v 0 --ignore=.venv
+	$(BIN)/trustlabel demo
+	@echo "Background worker started for exports; stop both with Ctrl-C."
+	$(BIN)/trustlabel db_worker --queue-name '*' & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/trustlabel runserver --noreload $(HOST):$(PORT)
+
+test: install
+	$(BIN)/trustlabel compilemessages -v 0 --ignore=.venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+messages: install
+	cd trustlabel && ../$(BIN)/trustlabel makemessages -l zh_Hans --no-obsolete --ignore=tests
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,80 @@
+"""The JSON API (django-ninja): OpenAPI at /api/docs.
+
+Consumers call /api/v1/verify without credentials. Enterprise endpoints take an API key
+(`Authorization: Bearer <key>`) or a signed-in session.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from trustlabel.accounts.access import Actor
+from trustlabel.accounts.actions import authenticate_api_key
+
+
+class BearerKey(HttpBearer):
+    def authenticate(self, request, token):
+        key = authenticate_api_key(token)
+        if key is None:
+            return None
+        request.actor = Actor.of_api_key(key)
+        return request.actor
+
+
+class SessionActor(APIKeyCookie):
+    """A signed-in person from the portal; CSRF is checked on unsafe methods."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request, key):
+        actor = Actor.of_user(request.user)
+        if actor is None:
+            return None
+        request.actor = actor
+        return actor
+
+
+api = NinjaAPI(
+    title="TrustLabel API",
+    version="1",
+    description="Verify label codes; manage products, lots, label orders, exports and scans.",
+    urls_namespace="api",
+)
+enterprise_auth = [BearerKey(), SessionActor(csrf=True)]
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    messages = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(
+        request, {"detail": _("The request is not valid."), "errors": messages}, status=422
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc):
+    return api.create_response(
+        request, {"detail": _("You are not allowed to do this.")}, status=403
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return api.create_response(request, {"detail": _("Sign in or send an API key.")}, status=401)
+
+
+def _register_routers() -> None:
+    from trustlabel.catalog.api import router as catalog_router
+    from trustlabel.codes.api import router as codes_router
+    from trustlabel.verify.api import router as verify_router
+    from trustlabel.verify.api import scans_router
+
+    api.add_router("/v1", verify_router)
+    api.add_router("/v1", catalog_router)
+    api.add_router("/v1", codes_router)
+    api.add_router("/v1", scans_router)
+
+
+_register_routers()

@@ -1,0 +1,15 @@
+"""Settings for the test suite: the real settings with test secrets and a scratch var/."""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+os.environ.setdefault("TRUSTLABEL_MASTER_KEY", "11" * 32)
+os.environ.setdefault("TRUSTLABEL_VAR_DIR", tempfile.mkdtemp(prefix="trustlabel-test-"))
+os.environ.setdefault("TRUSTLABEL_BASE_URL", "https://verify.example.org")
+
+from trustlabel.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast in tests only
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from .api import api
+from .views import portal_home
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("trustlabel.accounts.urls")),
+    path("portal/", portal_home, name="portal-home"),
+    path("portal/catalog/", include("trustlabel.catalog.urls")),
+    path("portal/codes/", include("trustlabel.codes.urls")),
+    path("portal/scans/", include("trustlabel.verify.portal_urls")),
+    path("", include("trustlabel.verify.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

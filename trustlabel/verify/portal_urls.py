@@ -1,0 +1,2 @@
+app_name = "scans"
+urlpatterns: list = []
