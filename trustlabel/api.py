@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as SchemaError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from trustlabel.accounts.access import Actor
@@ -50,6 +51,19 @@ def validation_error(request, exc: ValidationError):
     messages = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     return api.create_response(
         request, {"detail": _("The request is not valid."), "errors": messages}, status=422
+    )
+
+
+@api.exception_handler(SchemaError)
+def schema_error(request, exc: SchemaError):
+    """A body or query that does not fit the schema: say so in the user's language, and
+    list the fields (locations as in the OpenAPI schema) for the developer."""
+    fields = [
+        {"field": ".".join(str(part) for part in error.get("loc", ())), "problem": error["msg"]}
+        for error in exc.errors
+    ]
+    return api.create_response(
+        request, {"detail": _("The request is not valid."), "errors": fields}, status=422
     )
 
 

@@ -1,5 +1,6 @@
 """Every write to organisations, people and API keys."""
 
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,14 +19,42 @@ def do_create_user(
     email: str = "",
 ) -> User:
     user = User(username=username, organisation=organisation, role=role, email=email)
-    # The association's staff work in the Django admin.
+    # The association's people work in the Django admin: its admins with every right,
+    # its staff with the rights of the association staff group.
     user.is_staff = organisation.is_association
+    user.is_superuser = organisation.is_association and role == User.Role.ADMIN
     if password:
         user.set_password(password)
     else:
         user.set_unusable_password()
     user.save()
+    if organisation.is_association and not user.is_superuser:
+        user.groups.add(association_staff_group())
     return user
+
+
+ASSOCIATION_APPS = ("accounts", "catalog", "codes", "verify")
+# Association staff may read everything and look after organisations and people.
+ASSOCIATION_CHANGES = {
+    "accounts.add_organisation",
+    "accounts.change_organisation",
+    "accounts.add_user",
+    "accounts.change_user",
+    "accounts.change_apikey",
+}
+
+
+def association_staff_group() -> Group:
+    group, created = Group.objects.get_or_create(name="Association staff")
+    if created:
+        perms = Permission.objects.filter(content_type__app_label__in=ASSOCIATION_APPS)
+        group.permissions.set(
+            p
+            for p in perms.select_related("content_type")
+            if p.codename.startswith("view_")
+            or f"{p.content_type.app_label}.{p.codename}" in ASSOCIATION_CHANGES
+        )
+    return group
 
 
 @transaction.atomic

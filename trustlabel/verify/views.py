@@ -3,9 +3,12 @@
 They work without JavaScript and stay small: one HTML document with its CSS inline."""
 
 from django.conf import settings
-from django.shortcuts import redirect, render
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+
+from trustlabel.catalog.models import InspectionReport
 
 from .clients import client_ip
 from .core import CheckContext, InvalidInput, RateLimited, verify
@@ -107,3 +110,13 @@ def digital_link(request, gtin: str, serial: str):
         return render(request, "verify/form.html", {"value": "", "note": note})
     context = CheckContext(channel=Channel.QR, client_ip=client_ip(request))
     return _render_check(request, link, context, link_serial=serial)
+
+
+@require_http_methods(["GET", "HEAD"])
+def inspection_report(request, pk: int):
+    """An inspection report's PDF: public, as the verification page shows it to anyone."""
+    report = get_object_or_404(InspectionReport, pk=pk)
+    response = FileResponse(report.file.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{report.report_number}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
