@@ -15,7 +15,7 @@ export TRUSTLABEL_BASE_URL ?= http://$(HOST):$(PORT)
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 install: $(BIN)/.installed
@@ -26,15 +26,13 @@ var/secret.key var/master.key:
 
 run: install var/secret.key var/master.key
 	$(BIN)/trustlabel migrate --no-input -v 0
-	$(BIN)/trustlabel compilemessages -v 0 --ignore=.venv
 	$(BIN)/trustlabel demo
 	@echo "Background worker started for exports; stop both with Ctrl-C."
-	$(BIN)/trustlabel db_worker --queue-name '*' & WORKER=$$!; \
+	$(BIN)/trustlabel db_worker --queue-name '*' --no-reload & WORKER=$$!; \
 	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/trustlabel runserver --noreload $(HOST):$(PORT)
 
 test: install
-	$(BIN)/trustlabel compilemessages -v 0 --ignore=.venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2 --dist loadgroup
@@ -45,8 +43,11 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
-messages: install
-	cd trustlabel && ../$(BIN)/trustlabel makemessages -l zh_Hans --no-obsolete --ignore=tests
+# Refresh the zh-Hans catalogue after changing user-facing text (needs GNU gettext);
+# the compiled .mo is committed so that running the project needs no gettext.
+messages: install var/secret.key var/master.key
+	cd trustlabel && ../$(BIN)/trustlabel makemessages -l zh_Hans --no-obsolete --ignore=tests --ignore=conftest.py --ignore=test_settings.py
+	cd trustlabel && ../$(BIN)/trustlabel compilemessages -l zh_Hans
 
 clean:
 	rm -rf $(VENV) var

@@ -1,0 +1,67 @@
+"""Project-wide checks: migrations, the `trustlabel` command, the demo."""
+
+import json
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from trustlabel.accounts.models import ApiKey, Organisation
+from trustlabel.catalog.models import Product
+from trustlabel.codes.models import LabelOrder
+from trustlabel.verify.core import verify
+
+
+def test_it_has_a_migration_for_every_model_change(db):
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    except SystemExit:
+        pytest.fail(f"a migration is missing:\n{out.getvalue()}")
+
+
+def test_it_installs_a_trustlabel_command():
+    result = subprocess.run(
+        [sys.executable, "-m", "trustlabel", "help", "demo"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--json" in result.stdout
+
+
+def run_demo() -> dict:
+    out = StringIO()
+    call_command("demo", "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_it_makes_demo_data_once_with_codes_that_verify(db, settings):
+    first = run_demo()
+    counts = (Organisation.objects.count(), Product.objects.count(), LabelOrder.objects.count())
+    second = run_demo()
+    assert counts == (
+        Organisation.objects.count(),
+        Product.objects.count(),
+        LabelOrder.objects.count(),
+    )
+    assert {o.kind for o in Organisation.objects.all()} == {
+        "association",
+        "enterprise",
+        "distributor",
+        "inspector",
+    }
+    assert len(second["codes"]) == 3
+    assert {"enterprise", "distributor", "inspector"} <= second["api_keys"].keys()
+    # Fresh keys each run; the old ones no longer work.
+    assert first["api_keys"]["enterprise"] != second["api_keys"]["enterprise"]
+    digests = set(ApiKey.objects.filter(revoked_at__isnull=True).values_list("digest", flat=True))
+    assert ApiKey.digest_of(first["api_keys"]["enterprise"]) not in digests
+    assert ApiKey.digest_of(second["api_keys"]["enterprise"]) in digests
+    for item in second["codes"]:
+        assert item["url"].startswith(settings.TRUSTLABEL_BASE_URL + "/01/")
+        assert verify(item["code"]).is_genuine
+    assert verify(second["codes"][0]["url"]).is_genuine
