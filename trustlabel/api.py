@@ -9,33 +9,6 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as SchemaError
-from ninja.security import APIKeyCookie, HttpBearer
-
-from trustlabel.accounts.access import Actor
-from trustlabel.accounts.actions import authenticate_api_key
-
-
-class BearerKey(HttpBearer):
-    def authenticate(self, request, token):
-        key = authenticate_api_key(token)
-        if key is None:
-            return None
-        request.actor = Actor.of_api_key(key)
-        return request.actor
-
-
-class SessionActor(APIKeyCookie):
-    """A signed-in person from the portal; CSRF is checked on unsafe methods."""
-
-    param_name = "sessionid"
-
-    def authenticate(self, request, key):
-        actor = Actor.of_user(request.user)
-        if actor is None:
-            return None
-        request.actor = actor
-        return actor
-
 
 api = NinjaAPI(
     title="TrustLabel API",
@@ -43,7 +16,6 @@ api = NinjaAPI(
     description="Verify label codes; manage products, lots, label orders, exports and scans.",
     urls_namespace="api",
 )
-enterprise_auth = [BearerKey(), SessionActor(csrf=True)]
 
 
 @api.exception_handler(ValidationError)

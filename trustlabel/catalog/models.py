@@ -1,7 +1,7 @@
 import hashlib
 
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -47,7 +47,9 @@ class Lot(models.Model):
     lot_number = models.CharField(_("lot number"), max_length=20)
     production_date = models.DateField(_("production date"))
     expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
-    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    quantity = models.PositiveIntegerField(
+        _("quantity"), validators=[MinValueValidator(1), MaxValueValidator(2_000_000_000)]
+    )
     factory = models.CharField(_("factory"), max_length=200)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

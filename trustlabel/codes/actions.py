@@ -2,9 +2,11 @@
 
 import datetime as dt
 import logging
+import os
+from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -160,3 +162,113 @@ def purge_expired_exports(now=None) -> int:
         Export.objects.filter(pk=export.pk).update(status=Export.Status.EXPIRED)
         count += 1
     return count
+
+
+def do_make_export(export_id: int) -> None:
+    """Make the print file of a queued export; run by the `make_export` task.
+
+    The file is written beside its final name and renamed into place when complete, so a
+    file under the final name is always whole. Progress is saved after every chunk (CSV)
+    or page (PDF) for the portal to show.
+    """
+    from . import exports
+
+    claimed = Export.objects.filter(pk=export_id, status=Export.Status.QUEUED).update(
+        status=Export.Status.RUNNING
+    )
+    if not claimed:  # already made, expired or gone: nothing to do
+        log.info("export %s is not waiting; skipped", export_id)
+        return
+    export = Export.objects.select_related(
+        "order__product", "order__key_version", "order__lot"
+    ).get(pk=export_id)
+    export.file_name = f"export-{export.pk}.{exports.file_extension(export.format)}"
+    Export.objects.filter(pk=export.pk).update(file_name=export.file_name)
+    root = Path(settings.EXPORT_ROOT)
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    final, partial = exports.export_path(export), exports.partial_path(export)
+    write = exports.write_pdf if export.format == Export.Format.PDF else exports.write_csv_zip
+
+    def progress(done: int) -> None:
+        Export.objects.filter(pk=export.pk).update(done=done)
+
+    try:
+        # Readable by the service's user only: the file holds secret codes.
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            write(export.order, out, progress=progress)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, final)
+    except Exception as e:
+        # The details are for the operator's log; the enterprise sees a plain message.
+        log.exception("export %s failed", export.pk)
+        partial.unlink(missing_ok=True)
+        if isinstance(e, exports.ExportTooLarge):
+            message = str(e.message)
+        else:
+            message = _(
+                "The print file could not be made. Please request it again; if this "
+                "happens again, contact the platform operator."
+            )
+        Export.objects.filter(pk=export.pk, status=Export.Status.RUNNING).update(
+            status=Export.Status.FAILED, error=message, finished_at=timezone.now()
+        )
+        return
+    finished = Export.objects.filter(pk=export.pk, status=Export.Status.RUNNING).update(
+        status=Export.Status.READY,
+        done=export.order.quantity,
+        size=final.stat().st_size,
+        finished_at=timezone.now(),
+    )
+    if not finished:  # expired while it was being made
+        final.unlink(missing_ok=True)
+        return
+    log.info("export %s ready (%s codes)", export.pk, export.order.quantity)
+
+
+def do_take_download(actor: Actor | None, export: Export):
+    """Hand a finished print file to the enterprise's admin, once.
+
+    Returns (an open binary file, the file name to download it as). The file is unlinked
+    as soon as it is open (POSIX keeps an open file readable until it is closed), so the
+    codes exist on the server only until they are downloaded.
+    """
+    from .exports import download_name, export_path
+
+    order = export.order
+    if actor is None or not (actor.is_admin and actor.can_manage(order.organisation_id)):
+        raise PermissionDenied(
+            _("Only an administrator of the enterprise may download its print files.")
+        )
+    now = timezone.now()
+    # One conditional update decides, on any database, which of two clicks gets the file.
+    taken = Export.objects.filter(
+        pk=export.pk, status=Export.Status.READY, expires_at__gt=now
+    ).update(status=Export.Status.DOWNLOADED, downloaded_at=now)
+    if not taken:
+        export.refresh_from_db()
+        if export.status == Export.Status.READY:  # ready, but past its time
+            purge_expired_exports(now)
+            raise ValidationError(
+                _("This print file has expired and been deleted; please export the codes again.")
+            )
+        if export.status == Export.Status.DOWNLOADED:
+            raise ValidationError(
+                _("This print file was already downloaded and has been deleted from the server.")
+            )
+        raise ValidationError(_("This print file is not ready."))
+    path = export_path(export)
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        log.error("export %s was ready but its file %s is missing", export.pk, path)
+        Export.objects.filter(pk=export.pk).update(
+            status=Export.Status.FAILED, error=_("The print file is missing.")
+        )
+        raise ValidationError(
+            _("The print file is missing; please export the codes again.")
+        ) from None
+    path.unlink()
+    log.info("export %s downloaded by %s and deleted", export.pk, actor.label())
+    return handle, download_name(order, export.format)

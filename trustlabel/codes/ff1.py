@@ -7,7 +7,8 @@ digits (n <= 18, so each half fits comfortably in a uint64) and an empty tweak. 
 each round's PRF input is one AES block, so a round over a million serials is one call into
 OpenSSL: AES-ECB over a million blocks.
 
-Known-answer tests against NIST's published samples are in tests/test_ff1.py.
+Known-answer tests against NIST's published samples, and a comparison with a plain
+reading of the standard, are in tests/test_ff1.py.
 """
 
 import math
@@ -29,8 +30,9 @@ class FF1:
         # b: bytes needed for NUM(B) of the larger half; d: bytes of PRF output used.
         self.b = math.ceil(math.ceil(self.half * math.log2(RADIX)) / 8)
         self.d = 4 * math.ceil(self.b / 4) + 4
-        if 1 + self.b > 16 or self.d > 16:
-            raise ValueError("domain too large for the single-block PRF")
+        # With at most 9 digits a half, b <= 4 and d = 8: the round value y is the first
+        # 64-bit word of one AES block.
+        assert self.b <= 4 and self.d == 8
         self._ecb = Cipher(algorithms.AES(key), modes.ECB())  # noqa: S305 - FF1's PRF is AES per block
         p = (
             bytes([1, 2, 1])
@@ -50,45 +52,56 @@ class FF1:
         enc = self._ecb.encryptor()
         return enc.update(data) + enc.finalize()
 
-    def _round_values(self, i: int, half: np.ndarray) -> np.ndarray:
-        """y mod radix^m for round i, for every value of the half that feeds the PRF.
+    def _rounds(
+        self, a: np.ndarray, b: np.ndarray, decrypting: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Run the Feistel rounds over the halves (a, b), each an array of uint64 < m.
 
-        A block is two big-endian 64-bit words: AES(P) xor Q, where
-        Q = [0]^(15-b) || [i] || NUM(B) as b bytes. Only the second word varies.
+        A round's PRF block is two big-endian 64-bit words, AES(P) xor Q with
+        Q = [0]^(15-b) || [i] || NUM(B) as b bytes, so only the second word varies. The
+        block buffers are made once per call (not per object: a CodeKey is shared by
+        threads) and reused by all ten rounds.
         """
-        count = half.shape[0]
+        count = a.shape[0]
+        m = np.uint64(self.modulus)
         blocks = np.empty((count, 2), dtype=">u8")
         blocks[:, 0] = self._y0_words[0]
-        blocks[:, 1] = half ^ (self._y0_words[1] ^ np.uint64(i << (8 * self.b)))
         # update_into wants room for one block more than it writes.
         out = np.empty((count + 1, 2), dtype=">u8")
-        enc = self._ecb.encryptor()
-        enc.update_into(memoryview(blocks).cast("B"), memoryview(out).cast("B"))
-        out = out[:count]
-        if self.d == 8:
-            return out[:, 0].astype(np.uint64) % np.uint64(self.modulus)
-        # d = 12 or 16: fold the 32-bit pieces modulo radix^m without overflow.
-        m = np.uint64(self.modulus)
-        words = out.view(">u4").reshape(count, 4)
-        acc = np.zeros(count, dtype=np.uint64)
-        for k in range(self.d // 4):
-            acc = (acc * np.uint64(2**32 % self.modulus) + words[:, k].astype(np.uint64) % m) % m
-        return acc
+        words = out[:count, 0]
+        in_bytes, out_bytes = memoryview(blocks).cast("B"), memoryview(out).cast("B")
+        for i in reversed(range(ROUNDS)) if decrypting else range(ROUNDS):
+            feed = a if decrypting else b
+            blocks[:, 1] = feed ^ (self._y0_words[1] ^ np.uint64(i << (8 * self.b)))
+            self._ecb.encryptor().update_into(in_bytes, out_bytes)
+            y = words.astype(np.uint64)
+            # y mod m as y - (y // m) * m: numpy divides by a scalar quickly but has no
+            # fast path for the remainder.
+            y -= (y // m) * m
+            if decrypting:
+                c = b + m - y  # c = (B - y) mod m
+                c -= m * (c >= m)
+                a, b = c, a
+            else:
+                y += a  # c = (A + y) mod m
+                y -= m * (y >= m)
+                a, b = b, y
+        return a, b
 
-    def encrypt(self, x: np.ndarray) -> np.ndarray:
+    def encrypt_halves(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The encrypted values as their high and low halves (each < 10^(digits/2))."""
         x = np.asarray(x, dtype=np.uint64)
         m = np.uint64(self.modulus)
-        a, b = x // m, x % m
-        for i in range(ROUNDS):
-            c = (a + self._round_values(i, b)) % m
-            a, b = b, c
-        return a * m + b
+        high = x // m
+        return self._rounds(high, x - high * m, decrypting=False)
+
+    def encrypt(self, x: np.ndarray) -> np.ndarray:
+        a, b = self.encrypt_halves(x)
+        return a * np.uint64(self.modulus) + b
 
     def decrypt(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.uint64)
         m = np.uint64(self.modulus)
-        a, b = x // m, x % m
-        for i in reversed(range(ROUNDS)):
-            c = (b + m - self._round_values(i, a)) % m
-            b, a = a, c
+        high = x // m
+        a, b = self._rounds(high, x - high * m, decrypting=True)
         return a * m + b

@@ -1,11 +1,24 @@
 import datetime as dt
 
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.utils.translation import get_language
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from trustlabel.accounts.api_auth import enterprise_auth
+from trustlabel.catalog.api import reader
 
 from .clients import client_ip
 from .core import CheckContext, InvalidInput, RateLimited, Verdict, verify
 from .models import Channel
+from .portal_views import (
+    OwnerFilterForm,
+    ScanFilterForm,
+    scans_for,
+    suspected_copies_for,
+    with_orders,
+)
 from .wording import EXPLANATIONS, HEADLINES, TOO_MANY_ATTEMPTS
 
 router = Router(tags=["verify"])
@@ -100,7 +113,7 @@ def verdict_payload(request, verdict: Verdict) -> dict:
     summary="Check a label code",
     auth=None,
 )
-def verify_code(request, payload: VerifyIn):
+def verify_code(request, payload: VerifyIn, response: HttpResponse):
     """Answers whether a code is genuine and how often it was checked. `code` may be the
     20 printed digits (spaces, dashes and full-width digits are fine) or the QR content."""
     context = CheckContext(
@@ -109,11 +122,123 @@ def verify_code(request, payload: VerifyIn):
     try:
         verdict = verify(payload.code, context)
     except InvalidInput as e:
-        return 422, {"detail": str(e.message), "code": e.code}
+        return Status(422, {"detail": str(e.message), "code": e.code})
     except RateLimited as e:
-        response = router.api.create_response(
-            request, {"detail": str(TOO_MANY_ATTEMPTS), "code": "rate_limited"}, status=429
-        )
         response["Retry-After"] = str(e.retry_after)
-        return response
-    return 200, verdict_payload(request, verdict)
+        return Status(429, {"detail": str(TOO_MANY_ATTEMPTS), "code": "rate_limited"})
+    return Status(200, verdict_payload(request, verdict))
+
+
+# --- The enterprise's scan log and suspected copies (portal filters, same meaning) ---
+
+
+class ScanFilterIn(Schema):
+    date_from: str | None = Field(None, description="First day, YYYY-MM-DD (local time)")
+    date_to: str | None = Field(None, description="Last day, YYYY-MM-DD (local time)")
+    product: str | None = Field(None, description="A product id")
+    verdict: str | None = Field(None, description="genuine, suspected_copy, unknown, …")
+    channel: str | None = Field(None, description="web, qr, api, sms, wechat or phone")
+    enterprise: str | None = Field(None, description="An enterprise id (association only)")
+
+
+class ScanOut(Schema):
+    id: int
+    checked_at: dt.datetime
+    channel: str
+    verdict: str
+    enterprise_id: int | None
+    order_id: int | None
+    product_id: int | None
+    lot_id: int | None
+    check_number: int | None
+    lat: float | None
+    lon: float | None
+
+    @staticmethod
+    def resolve_enterprise_id(obj) -> int | None:
+        return obj.organisation_id
+
+    @staticmethod
+    def resolve_product_id(obj) -> int | None:
+        return obj.order.product_id if obj.order else None
+
+    @staticmethod
+    def resolve_lot_id(obj) -> int | None:
+        return obj.order.lot_id if obj.order else None
+
+
+class CopyFilterIn(Schema):
+    product: str | None = Field(None, description="A product id")
+    enterprise: str | None = Field(None, description="An enterprise id (association only)")
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+class CopyOut(Schema):
+    enterprise_id: int
+    order_id: int
+    product_id: int
+    lot_id: int
+    label_number: int = Field(description="The label's place in its order, from 1")
+    public_serial: str | None = Field(description="Printed outside a scratch-off label")
+    check_count: int
+    first_checked_at: dt.datetime
+    last_checked_at: dt.datetime
+    flagged_at: dt.datetime
+    reason: str = Field(description="count (checked too often) or travel (too far, too fast)")
+    reason_label: str
+
+
+class CopyPage(Schema):
+    items: list[CopyOut]
+    count: int
+
+
+def _valid_filters(form) -> dict:
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    return form.cleaned_data
+
+
+@scans_router.get(
+    "/scans", response=list[ScanOut], auth=enterprise_auth, summary="List the scan log"
+)
+@paginate
+def list_scans(request, filters: Query[ScanFilterIn]):
+    """Consumer checks of your codes, newest first. The association sees all checks."""
+    actor = reader(request)
+    form = ScanFilterForm(actor, filters.dict(exclude_none=True))
+    return scans_for(actor, _valid_filters(form))
+
+
+@scans_router.get(
+    "/suspected-copies",
+    response=CopyPage,
+    auth=enterprise_auth,
+    summary="List codes suspected of being copied",
+)
+def list_suspected_copies(request, filters: Query[CopyFilterIn]):
+    actor = reader(request)
+    form = OwnerFilterForm(actor, filters.dict(exclude_none=True, exclude={"limit", "offset"}))
+    rows = suspected_copies_for(actor, _valid_filters(form))
+    page = with_orders(rows[filters.offset : filters.offset + filters.limit])
+    return {
+        "count": rows.count(),
+        "items": [
+            {
+                "enterprise_id": copy.order.organisation_id,
+                "order_id": copy.order.pk,
+                "product_id": copy.order.product_id,
+                "lot_id": copy.order.lot_id,
+                "label_number": copy.label_number,
+                "public_serial": copy.public_serial,
+                "check_count": copy.stats.check_count,
+                "first_checked_at": copy.stats.first_at,
+                "last_checked_at": copy.stats.last_at,
+                "flagged_at": copy.stats.copy_flagged_at,
+                "reason": copy.stats.copy_reason,
+                "reason_label": copy.reason,
+            }
+            for copy in page
+        ],
+    }

@@ -37,9 +37,16 @@ def test_it_opens_the_qr_link_and_counts_each_check(world, anon):
     assert verdict_of(first) == "genuine"
     assert_light(first)
     html = first.content.decode()
-    for shown in (world.product.name, world.lot.lot_number, "2026-03-01", "2036-03-01",
-                  world.product.organisation.name, world.report.report_number,
-                  world.report.inspector_name, world.product.specification):
+    for shown in (
+        world.product.name,
+        world.lot.lot_number,
+        "2026-03-01",
+        "2036-03-01",
+        world.product.organisation.name,
+        world.report.report_number,
+        world.report.inspector_name,
+        world.product.specification,
+    ):
         assert shown in html
     second = anon.get(path)
     assert verdict_of(second) == "genuine_checked_before"
@@ -124,7 +131,6 @@ def test_it_serves_the_inspection_report_to_anyone(world, anon):
 def test_it_gives_the_same_verdict_whoever_is_signed_in(world):
     code = world.code(index=8)
     kinds = [
-        verdict_of(party.client().get(link_path(world, code)))
-        for party in world.parties().values()
+        verdict_of(party.client().get(link_path(world, code))) for party in world.parties().values()
     ]
     assert kinds == ["genuine"] + ["genuine_checked_before"] * 4

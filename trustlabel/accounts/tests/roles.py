@@ -1,0 +1,40 @@
+"""One client per role, for tests that try every page and endpoint as everyone.
+
+The roles: an anonymous visitor, the enterprise's admin and staff, an outsider (another
+enterprise), a distributor, an inspector and the association.
+"""
+
+from django.test import Client
+
+from trustlabel.accounts import actions
+from trustlabel.accounts.models import User
+
+ROLES = ["anonymous", "admin", "staff", "outsider", "distributor", "inspector", "association"]
+
+
+def client_for(world, role: str) -> Client:
+    """A signed-in browser of the role. It asks for English, so tests can read the text
+    whatever catalogues are installed."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    if role == "staff":
+        client.force_login(world.enterprise_staff)
+    elif role != "anonymous":
+        client.force_login(party_for(world, role).user)
+    return client
+
+
+def headers_for(world, role: str) -> dict:
+    """API headers: a Bearer key of the role's organisation and role."""
+    english = {"Accept-Language": "en"}
+    if role == "anonymous":
+        return english
+    if role == "staff":
+        _, secret = actions.do_create_api_key(
+            world.enterprise.organisation, "staff key", role=User.Role.STAFF
+        )
+        return {**english, "Authorization": f"Bearer {secret}"}
+    return {**english, **party_for(world, role).api_headers()}
+
+
+def party_for(world, role: str):
+    return world.enterprise if role == "admin" else world.parties()[role]
