@@ -25,10 +25,13 @@ class Command(BaseCommand):
         parser.add_argument("--format", default="csv", help="csv (zipped) or pdf")
         parser.add_argument("--out", required=True, help="the file to write")
 
-    def handle(self, *args, order_id: int, format: str, out: str, **options):
-        fmt = format.lower()
+    def handle(self, *args, **options):
+        order_id, out = options["order_id"], options["out"]
+        fmt = options["format"].lower()
         if fmt not in FORMATS:
-            raise CommandError(_("Unknown format %(fmt)r: choose csv or pdf.") % {"fmt": format})
+            raise CommandError(
+                _("Unknown format %(fmt)r: choose csv or pdf.") % {"fmt": options["format"]}
+            )
         order = (
             LabelOrder.objects.select_related("product", "key_version").filter(pk=order_id).first()
         )
