@@ -49,6 +49,10 @@ class Actor:
         """Write access to an enterprise's catalogue and orders: its own people only."""
         return self.organisation.pk == organisation_id and self.is_enterprise
 
+    def can_export(self, organisation_id: int) -> bool:
+        """Print files hold every secret code of an order: the enterprise's admin only."""
+        return self.is_admin and self.can_manage(organisation_id)
+
     def label(self) -> str:
         who = self.user.username if self.user else f"key:{self.api_key.hint}"
         return f"{who}@{self.organisation.pk}"

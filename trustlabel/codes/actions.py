@@ -122,7 +122,7 @@ def do_request_export(actor: Actor, order: LabelOrder, fmt: str) -> Export:
     """Queue the making of a print file. Only the enterprise's admin may have one."""
     from .tasks import make_export  # tasks import actions for the work itself
 
-    if not (actor.is_admin and actor.can_manage(order.organisation_id)):
+    if not actor.can_export(order.organisation_id):
         raise ValidationError(_("Only an administrator of the enterprise may export codes."))
     if fmt == Export.Format.PDF and order.quantity > settings.TRUSTLABEL_PDF_MAX_LABELS:
         raise ValidationError(
@@ -237,7 +237,7 @@ def do_take_download(actor: Actor | None, export: Export):
     from .exports import download_name, export_path
 
     order = export.order
-    if actor is None or not (actor.is_admin and actor.can_manage(order.organisation_id)):
+    if actor is None or not actor.can_export(order.organisation_id):
         raise PermissionDenied(
             _("Only an administrator of the enterprise may download its print files.")
         )

@@ -28,11 +28,6 @@ def visible_exports(actor: Actor):
     return scoped(actor, Export.objects.select_related("order"), "order__organisation")
 
 
-def may_export(actor: Actor, order: LabelOrder) -> bool:
-    """Print files hold every secret code of an order: the enterprise's admin only."""
-    return actor.is_admin and actor.can_manage(order.organisation_id)
-
-
 @portal_page
 def orders(request):
     rows, enterprise_form = filter_by_enterprise(request, visible_orders(request.actor))
@@ -74,7 +69,7 @@ def order_detail(request, pk: int):
         {
             "order": order,
             "exports": exports,
-            "may_export": may_export(request.actor, order),
+            "may_export": request.actor.can_export(order.organisation_id),
             "export_form": ExportForm(),
             "refresh": REFRESH_SECONDS if any(e.status in _IN_PROGRESS for e in exports) else 0,
         },
@@ -85,7 +80,7 @@ def order_detail(request, pk: int):
 @portal_page
 def export_request(request, pk: int):
     order = get_object_or_404(visible_orders(request.actor), pk=pk)
-    if not may_export(request.actor, order):
+    if not request.actor.can_export(order.organisation_id):
         raise PermissionDenied
     form = ExportForm(request.POST)
     if not form.is_valid():
@@ -108,7 +103,7 @@ def export_request(request, pk: int):
 def export_download(request, pk: int):
     """Hand over the print file once; it is deleted as it is taken (hence POST)."""
     export = get_object_or_404(visible_exports(request.actor), pk=pk)
-    if not may_export(request.actor, export.order):
+    if not request.actor.can_export(export.order.organisation_id):
         raise PermissionDenied
     try:
         handle, filename = actions.do_take_download(request.actor, export)
