@@ -12,6 +12,7 @@ from .gtin import normalise_gtin
 from .models import InspectionReport, Lot, Product
 
 MAX_REPORT_BYTES = 20 * 1024 * 1024
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
 
 @transaction.atomic
@@ -37,6 +38,10 @@ def do_create_product(
         standard_name=standard_name.strip(),
     )
     if image is not None:
+        if image.size > MAX_IMAGE_BYTES:
+            raise ValidationError(
+                {"image": _("The image is larger than 5 MB.")}, code="too_large"
+            )
         product.image = image
     product.full_clean()
     product.save()

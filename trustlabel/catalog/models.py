@@ -5,6 +5,7 @@ from django.core.validators import FileExtensionValidator, MaxValueValidator, Mi
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from trustlabel.accounts.models import Organisation
 
@@ -81,8 +82,8 @@ class Lot(models.Model):
 
 class InspectionReport(models.Model):
     class Result(models.TextChoices):
-        PASS = "pass", _("Passed")
-        FAIL = "fail", _("Failed")
+        PASS = "pass", pgettext_lazy("inspection result", "Passed")
+        FAIL = "fail", pgettext_lazy("inspection result", "Failed")
 
     lot = models.ForeignKey(
         Lot, verbose_name=_("lot"), on_delete=models.PROTECT, related_name="reports"

@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from trustlabel.accounts.models import Organisation
 from trustlabel.catalog.models import Lot, Product
@@ -99,7 +100,7 @@ class Export(models.Model):
         QUEUED = "queued", _("Waiting")
         RUNNING = "running", _("Being made")
         READY = "ready", _("Ready to download")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("export status", "Failed")
         DOWNLOADED = "downloaded", _("Downloaded and deleted")
         EXPIRED = "expired", _("Expired and deleted")
 

@@ -270,3 +270,16 @@ def test_it_accepts_a_signed_in_session_but_checks_csrf_on_writes(world):
 def test_it_refuses_a_revoked_or_made_up_key(world):
     bad = {"Authorization": "Bearer tl_made-up"}
     assert Client().get(f"{API}/products", headers=bad).status_code == 401
+
+
+def test_it_refuses_a_product_image_over_5_mb(world):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from trustlabel.catalog.actions import do_create_product
+    from trustlabel.catalog.models import Product
+
+    huge = SimpleUploadedFile("big.png", b"\x89PNG" + b"0" * (5 * 1024 * 1024), "image/png")
+    with pytest.raises(ValidationError):
+        do_create_product(world.enterprise.organisation, "06901234567908", "x", image=huge)
+    assert not Product.objects.filter(gtin="06901234567908").exists()
