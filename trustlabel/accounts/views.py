@@ -8,17 +8,47 @@ page. A view that refuses a signed-in user raises PermissionDenied and gets the 
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from trustlabel.verify.clients import client_ip
+from trustlabel.verify.ratelimit import Limit, check_limits
 
 from . import actions
 from .access import Actor
 from .forms import ApiKeyForm, EnterpriseFilterForm
 from .models import ApiKey
+
+# Password guessing: attempts per client address, and per account from anywhere.
+SIGN_IN_PER_CLIENT = Limit("signin-ip", 10, 60)
+SIGN_IN_PER_ACCOUNT = Limit("signin-user", 20, 3600)
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in page, with attempts limited before the password is checked."""
+
+    template_name = "accounts/login.html"
+
+    def post(self, request, *args, **kwargs):
+        now = timezone.now()
+        account = request.POST.get("username", "")[:150].strip().lower()
+        wait = check_limits(
+            [(SIGN_IN_PER_CLIENT, client_ip(request)), (SIGN_IN_PER_ACCOUNT, account)], now
+        )
+        if wait is None:
+            return super().post(request, *args, **kwargs)
+        refusal = _("Too many sign-in attempts. Please try again in %(minutes)s minutes.") % {
+            "minutes": max(1, (wait + 59) // 60)
+        }
+        response = self.render_to_response(self.get_context_data(refusal=refusal), status=429)
+        response["Retry-After"] = str(wait)
+        return response
 
 
 def forbidden(request):
