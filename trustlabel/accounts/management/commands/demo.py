@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -209,7 +209,8 @@ def demo_image(gtin: str) -> bytes:
     image = Image.new("RGB", (480, 320), (232, 240, 254))
     draw = ImageDraw.Draw(image)
     draw.rectangle((16, 16, 463, 303), outline=(26, 115, 232), width=4)
-    draw.text((40, 130), f"DEMO PRODUCT  GTIN {gtin}", fill=(31, 78, 140))
+    draw.text((40, 110), "DEMO PRODUCT", fill=(31, 78, 140), font=ImageFont.load_default(40))
+    draw.text((40, 170), f"GTIN {gtin}", fill=(31, 78, 140), font=ImageFont.load_default(28))
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True)
     return buffer.getvalue()
