@@ -124,6 +124,13 @@ if database_url := envstr("DATABASE_URL"):
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Statements that ask for it (the verification check, whose planning costs more
+        # than its execution) are prepared once per connection. Turn off behind a pooler
+        # in transaction mode that cannot keep prepared statements (PgBouncer < 1.21).
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+            5 if envbool("DB_PREPARED_STATEMENTS", "true") else None
+        )
 else:
     DATABASES = {
         "default": {

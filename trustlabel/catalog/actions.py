@@ -39,9 +39,7 @@ def do_create_product(
     )
     if image is not None:
         if image.size > MAX_IMAGE_BYTES:
-            raise ValidationError(
-                {"image": _("The image is larger than 5 MB.")}, code="too_large"
-            )
+            raise ValidationError({"image": _("The image is larger than 5 MB.")}, code="too_large")
         product.image = image
     product.full_clean()
     product.save()

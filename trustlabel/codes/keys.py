@@ -44,10 +44,9 @@ class OneCodeOpener:
     """Opens one code of one key version: FF1 decryption of the printed serial (NIST SP
     800-38G, radix 10, empty tweak, as `ff1.FF1`) and the MAC check, on Python ints."""
 
-    def __init__(self, secret: bytes):
-        serial_key = subkey(secret, "code serial")
+    def __init__(self, serial_key: bytes, mac_key: bytes):
         self._ff1 = Cipher(algorithms.AES(serial_key), modes.ECB())  # noqa: S305 - FF1's PRF
-        self._mac = Cipher(algorithms.AES(subkey(secret, "code mac")), modes.ECB())  # noqa: S305
+        self._mac = Cipher(algorithms.AES(mac_key), modes.ECB())  # noqa: S305 - a PRF on one block
         digits = codec.SERIAL_DIGITS
         half = digits // 2
         self._modulus = 10**half
@@ -67,6 +66,11 @@ class OneCodeOpener:
         self._y0_head = y0[:8]
         self._y0_tail = int.from_bytes(y0[8:], "big")
         self._round_shift = 8 * b
+
+    @classmethod
+    def of_secret(cls, secret: bytes) -> "OneCodeOpener":
+        """The opener of a key version's codes, with CodeKey's subkeys."""
+        return cls(subkey(secret, "code serial"), subkey(secret, "code mac"))
 
     def decrypt(self, printed_serial: int) -> int:
         """FF1 decryption, as `ff1.FF1.decrypt` of an array of one."""
@@ -104,7 +108,7 @@ def code_key(version: KeyVersion) -> CodeKey:
         secret = unwrap_secret(master, version.version, bytes(version.wrapped_secret))
         key = CodeKey(version.version, secret)
         with _lock:
-            _openers[version.version] = OneCodeOpener(secret)
+            _openers[version.version] = OneCodeOpener.of_secret(secret)
             _code_keys[version.version] = key
     return key
 

@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -117,7 +118,7 @@ def verify(raw_input: str | None, context: CheckContext | None = None) -> Verdic
     entered = normalise(raw_input)
     place = Place.coarse(context.lat, context.lon)
     reading = _read(entered, context)
-    if reading.serial is not None and connection.vendor == "postgresql":
+    if reading.serial is not None and one_statement_checks():
         return _check_in_one_statement(entered, reading, context, place, now)
     with transaction.atomic():
         # Counted in the same transaction as the check, and committed even when refused,
@@ -239,7 +240,7 @@ def find_order(key_version: int, serial: int) -> LabelOrder | None:
 
 
 # The running totals of one code, counted in one upsert. The copy flag is set afterwards,
-# from what the upsert returns (see _stats_from_row).
+# from what the upsert returns (see _record_check).
 _STATS_COLUMNS = """key_version, serial, check_count, first_at, first_lat, first_lon, last_at,
     place_at, place_lat, place_lon"""
 _STATS_ON_CONFLICT = """ON CONFLICT (key_version, serial) DO UPDATE SET
@@ -256,7 +257,6 @@ _STATS_ON_CONFLICT = """ON CONFLICT (key_version, serial) DO UPDATE SET
     place_lon = COALESCE(excluded.place_lon, s.place_lon)
 RETURNING id, check_count, first_at, first_lat, first_lon, copy_flagged_at, copy_reason,
     place_at, place_lat, place_lon, prev_place_at, prev_place_lat, prev_place_lon"""
-_STATS_RETURNED = 13
 
 
 def _stats_values(key_version: int, serial: int, place: Place | None, now: dt.datetime) -> list:
@@ -268,7 +268,8 @@ def _stats_values(key_version: int, serial: int, place: Place | None, now: dt.da
 def _record_check(
     key_version: int, serial: int, place: Place | None, now: dt.datetime
 ) -> CodeCheckStats:
-    """Count this check in one upsert and flag a copy if the code travelled impossibly."""
+    """Count this check in one upsert; flag a copy (checked too often, or travelled
+    impossibly) the first time it shows."""
     sql = f"""
         INSERT INTO {CodeCheckStats._meta.db_table} AS s ({_STATS_COLUMNS})
         VALUES (%s, %s, 1, %s, %s, %s, %s, %s, %s, %s)
@@ -277,13 +278,21 @@ def _record_check(
     with connection.cursor() as cursor:
         cursor.execute(sql, _stats_values(key_version, serial, place, now))
         row = cursor.fetchone()
-    return _stats_from_row(key_version, serial, row, now)
+    stats = _stats_from_row(key_version, serial, row)
+    if stats.copy_flagged_at is None:
+        reason = _copy_reason(stats.check_count, row[7:13])
+        if reason:
+            CodeCheckStats.objects.filter(pk=stats.id).update(
+                copy_flagged_at=now, copy_reason=reason
+            )
+            stats.copy_flagged_at = now
+            stats.copy_reason = reason
+    return stats
 
 
-def _stats_from_row(key_version: int, serial: int, row, now: dt.datetime) -> CodeCheckStats:
-    """The totals the upsert returned; flags a copy (checked too often, or travelled
-    impossibly) the first time it shows."""
-    stats = CodeCheckStats(
+def _stats_from_row(key_version: int, serial: int, row) -> CodeCheckStats:
+    """The totals as the upsert returned them."""
+    return CodeCheckStats(
         id=row[0],
         key_version=key_version,
         serial=serial,
@@ -294,15 +303,6 @@ def _stats_from_row(key_version: int, serial: int, row, now: dt.datetime) -> Cod
         copy_flagged_at=_aware(row[5]),
         copy_reason=row[6],
     )
-    if stats.copy_flagged_at is None:
-        reason = _copy_reason(stats.check_count, row[7:13])
-        if reason:
-            CodeCheckStats.objects.filter(pk=stats.id).update(
-                copy_flagged_at=now, copy_reason=reason
-            )
-            stats.copy_flagged_at = now
-            stats.copy_reason = reason
-    return stats
 
 
 def _copy_reason(check_count: int, places) -> str | None:
@@ -393,57 +393,55 @@ def _log_scan(
     place: Place | None,
     now: dt.datetime,
 ) -> None:
-    """Append the check to the scan log: one INSERT, values prepared as the ORM would."""
-    values = (
-        now,
-        context.channel,
-        verdict.kind,
-        verdict.order.organisation_id if verdict.order else None,
-        verdict.order.pk if verdict.order else None,
-        reading.key_version,
-        reading.serial,
-        verdict.check_count or None,
-        place.lat if place else None,
-        place.lon if place else None,
-        requester_hash(context.client_ip),
+    ScanLog.objects.create(
+        checked_at=now,
+        channel=context.channel,
+        verdict=verdict.kind,
+        organisation_id=verdict.order.organisation_id if verdict.order else None,
+        order=verdict.order,
+        key_version=reading.key_version,
+        serial=reading.serial,
+        check_number=verdict.check_count or None,
+        lat=place.lat if place else None,
+        lon=place.lon if place else None,
+        requester=requester_hash(context.client_ip),
     )
-    fields = _scan_log_fields()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _scan_log_sql(),
-            [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)],
-        )
 
 
 @functools.cache
-def _scan_log_fields() -> tuple:
+def _scan_log_columns() -> str:
     names = ("checked_at", "channel", "verdict", "organisation", "order", "key_version")
     names += ("serial", "check_number", "lat", "lon", "requester")
-    return tuple(ScanLog._meta.get_field(name) for name in names)
+    return ", ".join(ScanLog._meta.get_field(name).column for name in names)
 
 
-@functools.cache
-def _scan_log_sql() -> str:
-    fields = _scan_log_fields()
-    return (
-        f"INSERT INTO {ScanLog._meta.db_table} ({', '.join(f.column for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-
-
-# --- PostgreSQL: a check in two statements --------------------------------------------------
+# --- PostgreSQL: a check in one statement ------------------------------------------------
 #
-# On PostgreSQL a code whose MAC is right is checked with one statement that counts the
-# attempt, finds the order with its product, enterprise and lot, counts the check when the
-# attempt is allowed and the code belongs to the order, and returns the lot's inspection
-# reports; a second statement appends the scan log. Both run in one transaction, as on
-# every database; the decisions in Python are the same functions as above.
+# On PostgreSQL a code whose MAC is right is checked by one statement (data-modifying CTEs)
+# that counts the attempt, finds the order with its product, enterprise and lot, counts the
+# check and flags a copy, judges it, appends it to the scan log and returns the lot's
+# inspection reports: one round trip and one transaction of its own. It decides as
+# `_decide`, `_record_check`, `_copy_reason` and `_judge` above do, written in SQL; the tests
+# run on both databases, and test_hot_path checks the SQL journey against `_copy_reason`.
+
+
+def one_statement_checks() -> bool:
+    """Whether codes with a right MAC are checked in one statement (PostgreSQL)."""
+    return connection.vendor == "postgresql"
+
+
+_HAVERSINE_KM = """(2 * 6371.0 * asin(least(1.0, sqrt(
+    power(sin((radians({lat2}) - radians({lat1})) / 2), 2)
+    + cos(radians({lat1})) * cos(radians({lat2}))
+    * power(sin((radians({lon2}) - radians({lon1})) / 2), 2)))))"""
 
 
 def _check_in_one_statement(
     entered: Entered, reading: _Reading, context: CheckContext, place: Place | None, now
 ) -> Verdict:
     client, minute, code, hour = _buckets(context.client_ip, entered.digits, now)
+    lat = place.lat if place else None
+    lon = place.lon if place else None
     params = {
         "client": client,
         "minute": minute,
@@ -451,161 +449,249 @@ def _check_in_one_statement(
         "hour": hour,
         "client_limit": settings.TRUSTLABEL_RATE_PER_CLIENT,
         "code_limit": settings.TRUSTLABEL_RATE_PER_CODE,
+        "copy_limit": settings.TRUSTLABEL_COPY_CHECK_LIMIT,
+        "max_kmh": float(settings.TRUSTLABEL_MAX_TRAVEL_KMH),
         "key_version": reading.key_version,
         "serial": reading.serial,
         "gtin": entered.gtin or None,
         "same_label": reading.same_label,
         "now": now,
-        "lat": place.lat if place else None,
-        "lon": place.lon if place else None,
+        "today": timezone.localdate(now),
+        "lat": lat,
+        "lon": lon,
         "placed_at": now if place else None,
+        "channel": context.channel,
+        "requester": client[len("ip:") :],
     }
-    query = _postgresql_check_query()
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(query.sql, params)
+    sql = _postgresql_check_query()
+    if connection.in_atomic_block:
+        # Inside a caller's transaction: a savepoint, as transaction.atomic() makes.
+        with transaction.atomic(), _preparing_cursor() as cursor:
+            cursor.execute(sql, params)
             row = cursor.fetchone()
-        _forget_old_buckets(hour)
-        retry_after = _retry_after(row[0], row[1], now)
-        if retry_after is None:
-            order = query.order(row)
-            if order is None or row[query.stats_at] is None:
-                verdict = Verdict(VerdictKind.UNKNOWN)
-            else:
-                stats = _stats_from_row(
-                    reading.key_version, reading.serial, row[query.stats_at :], now
-                )
-                verdict = _checked_verdict(order, stats, query.reports(row), now)
-            _log_scan(verdict, reading, context, place, now)
+    else:
+        with _preparing_cursor() as cursor:  # autocommit: the statement is its transaction
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    _forget_old_buckets(hour)
+    client_hits, code_hits, kind, *stats_row = row[:10]
+    retry_after = _retry_after(client_hits, code_hits, now)
     if retry_after is not None:
         raise RateLimited(retry_after)
-    return verdict
+    if kind is None:
+        return Verdict(VerdictKind.UNKNOWN)
+    order, product, organisation, lot = (
+        _from_json(model, value)
+        for model, value in zip((LabelOrder, Product, Organisation, Lot), row[10:14], strict=True)
+    )
+    product.organisation = organisation
+    order.product = product
+    order.lot = lot
+    stats = _stats_from_row(reading.key_version, reading.serial, stats_row)
+    return Verdict(
+        kind,
+        product=product,
+        lot=lot,
+        order=order,
+        check_count=stats.check_count,
+        first_checked_at=stats.first_at,
+        first_place=Place(stats.first_lat, stats.first_lon)
+        if stats.first_lat is not None
+        else None,
+        copy_reason=stats.copy_reason if kind == VerdictKind.SUSPECTED_COPY else None,
+        reports=[_from_json(InspectionReport, value) for value in _json(row[14]) or ()],
+    )
 
 
-@dataclass(frozen=True)
-class _CheckQuery:
-    sql: str
-    # Where each model's columns start in the row.
-    order_at: int
-    product_at: int
-    organisation_at: int
-    lot_at: int
-    reports_at: int
-    stats_at: int
+class _PreparingCursor(psycopg.Cursor):
+    """Binds parameters on the server and has every statement prepared, once per
+    connection: planning the check's statement costs PostgreSQL more than running it."""
 
-    def order(self, row) -> LabelOrder | None:
-        if row[self.order_at] is None:
-            return None
-        db = connection.alias
-        order = LabelOrder.from_db(db, None, row[self.order_at : self.product_at])
-        product = Product.from_db(db, None, row[self.product_at : self.organisation_at])
-        product.organisation = Organisation.from_db(
-            db, None, row[self.organisation_at : self.lot_at]
-        )
-        order.product = product
-        order.lot = Lot.from_db(db, None, row[self.lot_at : self.reports_at])
-        return order
+    def execute(self, query, params=None, **kwargs):
+        return super().execute(query, params, prepare=True)
 
-    def reports(self, row) -> list[InspectionReport]:
-        fields = InspectionReport._meta.concrete_fields
-        reports = []
-        for values in json.loads(row[self.reports_at] or "[]"):
-            converted = [
-                None if v is None else _FROM_JSON.get(f.get_internal_type(), _same)(v)
-                for f, v in zip(fields, values, strict=True)
-            ]
-            reports.append(InspectionReport.from_db(connection.alias, None, converted))
-        return reports
+
+def _preparing_cursor():
+    """A Django cursor (health check, error wrapping, query logging) over a
+    `_PreparingCursor` of the current connection."""
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    cursor = _PreparingCursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(cursor)
+    return connection.make_cursor(cursor)
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _from_json(model, value):
+    """A model instance from PostgreSQL's row_to_json() of its row."""
+    data = _json(value)
+    return model.from_db(
+        connection.alias,
+        None,
+        [convert(data[column]) for column, convert in _json_columns(model)],
+    )
 
 
 def _same(value):
     return value
 
 
+def _none_or(convert):
+    return lambda value: None if value is None else convert(value)
+
+
+# How the JSON of a column becomes the value the ORM would load, by field type.
 _FROM_JSON = {
-    "DateField": dt.date.fromisoformat,
-    "DateTimeField": dt.datetime.fromisoformat,
-    "DecimalField": Decimal,
+    "DateTimeField": _none_or(dt.datetime.fromisoformat),
+    "DateField": _none_or(dt.date.fromisoformat),
+    "DecimalField": _none_or(lambda value: Decimal(str(value))),
+}
+_AS_IN_JSON = {
+    "AutoField",
+    "BigAutoField",
+    "SmallAutoField",
+    "BooleanField",
+    "CharField",
+    "EmailField",
+    "FileField",
+    "ImageField",
+    "IntegerField",
+    "BigIntegerField",
+    "SmallIntegerField",
+    "PositiveIntegerField",
+    "PositiveBigIntegerField",
+    "PositiveSmallIntegerField",
+    "SlugField",
+    "TextField",
+    "URLField",
 }
 
 
 @functools.cache
-def _postgresql_check_query() -> _CheckQuery:
-    def columns(model, alias):
-        return [f"{alias}.{f.column}" for f in model._meta.concrete_fields]
+def _json_columns(model) -> tuple:
+    columns = []
+    for f in model._meta.concrete_fields:
+        kind = (f.target_field if f.is_relation else f).get_internal_type()
+        if kind not in _FROM_JSON and kind not in _AS_IN_JSON:
+            raise NotImplementedError(f"{f}: read {kind} from JSON in verify.core._FROM_JSON")
+        columns.append((f.column, _FROM_JSON.get(kind, _same)))
+    return tuple(columns)
 
-    order_cols = columns(LabelOrder, "o")
-    product_cols = columns(Product, "p")
-    organisation_cols = columns(Organisation, "g")
-    lot_cols = columns(Lot, "l")
-    report_cols = columns(InspectionReport, "r")
-    selected = order_cols + product_cols + organisation_cols + lot_cols
-    named = [f"{c} AS c{i}" for i, c in enumerate(selected)]
-    returned = [f"c{i}" for i in range(len(selected))]
+
+@functools.cache
+def _postgresql_check_query() -> str:
+    """The check as one statement (see above). Rows come back as JSON, which keeps the
+    statement short enough for psycopg to cache its parsing, and independent of the order
+    of the tables' columns."""
+
+    def column(model, name):
+        return model._meta.get_field(name).column
+
+    def as_(alias, column, name):
+        return f"{alias}.{column}" + ("" if column == name else f" AS {name}")
+
     report_order = ", ".join(
-        f"r.{InspectionReport._meta.get_field(name.lstrip('-')).column}"
-        + (" DESC" if name.startswith("-") else "")
+        f"r.{column(InspectionReport, name.lstrip('-'))}" + (" DESC" if name[0] == "-" else "")
         for name in InspectionReport._meta.ordering
     )
+    order_fk = {name: column(LabelOrder, name) for name in ("product", "lot", "organisation")}
+    # The place columns as the update leaves them (`v`: the last placed check and the one
+    # before it), the distance between them (`k`), and _copy_reason on them (`w`).
+    places = ", ".join(
+        f"COALESCE(excluded.{c}, s.{c}) AS {short}, "
+        f"CASE WHEN excluded.place_at IS NULL THEN s.prev_{c} ELSE s.{c} END AS p_{short}"
+        for c, short in (("place_at", "at"), ("place_lat", "lat"), ("place_lon", "lon"))
+    )
+    km = _HAVERSINE_KM.format(lat1="v.lat", lon1="v.lon", lat2="v.p_lat", lon2="v.p_lon")
+    flagged = "s.copy_flagged_at IS NULL AND w.why IS NOT NULL"
+    kinds = VerdictKind
     sql = f"""
         WITH hits AS (
             INSERT INTO {RateBucket._meta.db_table} AS b (bucket, period, hits)
             VALUES (%(client)s, %(minute)s, 1), (%(code)s, %(hour)s, 1)
             ON CONFLICT (bucket, period) DO UPDATE SET hits = b.hits + 1
             RETURNING bucket, hits
-        ), attempt AS (
+        ), att AS (
             SELECT (SELECT hits FROM hits WHERE bucket = %(client)s) AS client_hits,
                    (SELECT hits FROM hits WHERE bucket = %(code)s) AS code_hits
+        ), ok AS (
+            SELECT 1 FROM att
+            WHERE client_hits <= %(client_limit)s AND code_hits <= %(code_limit)s
         ), found AS (
-            SELECT {", ".join(named)}
+            SELECT o.id, {as_("o", order_fk["organisation"], "organisation_id")},
+                {as_("o", order_fk["product"], "product_id")},
+                {as_("o", order_fk["lot"], "lot_id")},
+                o.{column(LabelOrder, "serial_start")} + o.{column(LabelOrder, "quantity")}
+                    AS serial_end,
+                {as_("p", column(Product, "gtin"), "gtin")},
+                {as_("l", column(Lot, "expiry_date"), "expiry")}
             FROM {LabelOrder._meta.db_table} o
-            JOIN {Product._meta.db_table} p ON p.id = o.product_id
-            JOIN {Organisation._meta.db_table} g ON g.id = p.organisation_id
-            JOIN {Lot._meta.db_table} l ON l.id = o.lot_id
-            WHERE o.key_version_id = %(key_version)s AND o.serial_start <= %(serial)s
-            ORDER BY o.serial_start DESC
+            JOIN {Product._meta.db_table} p ON p.id = o.{order_fk["product"]}
+            JOIN {Lot._meta.db_table} l ON l.id = o.{order_fk["lot"]}
+            WHERE o.{column(LabelOrder, "key_version")} = %(key_version)s
+              AND o.{column(LabelOrder, "serial_start")} <= %(serial)s
+            ORDER BY o.{column(LabelOrder, "serial_start")} DESC
             LIMIT 1
-        ), the_order AS (
+        ), ord AS (
             SELECT * FROM found
-            WHERE %(serial)s < found.c{selected.index("o.serial_start")}
-                               + found.c{selected.index("o.quantity")}
-              AND (%(gtin)s::text IS NULL OR found.c{selected.index("p.gtin")} = %(gtin)s)
+            WHERE %(serial)s < serial_end AND (%(gtin)s::text IS NULL OR gtin = %(gtin)s)
+              AND %(same_label)s
         ), stats AS (
-            INSERT INTO {CodeCheckStats._meta.db_table} AS s ({_STATS_COLUMNS})
+            INSERT INTO {CodeCheckStats._meta.db_table} AS s ({_STATS_COLUMNS},
+                copy_flagged_at, copy_reason)
             SELECT %(key_version)s, %(serial)s, 1, %(now)s, %(lat)s, %(lon)s, %(now)s,
-                   %(placed_at)s, %(lat)s, %(lon)s
-            FROM the_order, attempt
-            WHERE %(same_label)s
-              AND attempt.client_hits <= %(client_limit)s
-              AND attempt.code_hits <= %(code_limit)s
-            {_STATS_ON_CONFLICT}
+                %(placed_at)s, %(lat)s, %(lon)s,
+                CASE WHEN 1 > %(copy_limit)s THEN %(now)s END,
+                CASE WHEN 1 > %(copy_limit)s THEN 'count' ELSE '' END
+            FROM ord, ok
+            ON CONFLICT (key_version, serial) DO UPDATE SET (check_count, last_at,
+                place_at, prev_place_at, place_lat, prev_place_lat, place_lon,
+                prev_place_lon, copy_flagged_at, copy_reason) = (
+                SELECT s.check_count + 1, excluded.last_at, v.*,
+                    CASE WHEN {flagged} THEN %(now)s ELSE s.copy_flagged_at END,
+                    CASE WHEN {flagged} THEN w.why ELSE s.copy_reason END
+                FROM (SELECT {places}) v, LATERAL (SELECT {km} AS km) k,
+                LATERAL (SELECT CASE WHEN s.check_count + 1 > %(copy_limit)s THEN 'count'
+                    WHEN v.at IS NOT NULL AND v.p_at IS NOT NULL AND k.km > 50
+                        AND k.km / greatest(extract(epoch FROM v.at - v.p_at)::float8
+                        / 3600, 1.0 / 3600)
+                        > %(max_kmh)s::float8 THEN 'travel' END AS why) w)
+            RETURNING id, check_count, first_at, first_lat, first_lon, copy_flagged_at,
+                copy_reason
+        ), j AS (
+            SELECT stats.*, ord.id AS order_id, ord.organisation_id,
+                ord.product_id, ord.lot_id,
+                CASE WHEN stats.copy_flagged_at IS NOT NULL THEN '{kinds.SUSPECTED_COPY}'
+                     WHEN ord.expiry < %(today)s THEN '{kinds.EXPIRED}'
+                     WHEN stats.check_count = 1 THEN '{kinds.GENUINE}'
+                     ELSE '{kinds.GENUINE_CHECKED_BEFORE}' END AS kind
+            FROM stats, ord
+        ), logged AS (
+            INSERT INTO {ScanLog._meta.db_table} ({_scan_log_columns()})
+            SELECT %(now)s, %(channel)s, COALESCE(j.kind, '{kinds.UNKNOWN}'),
+                j.organisation_id, j.order_id, %(key_version)s, %(serial)s,
+                j.check_count, %(lat)s, %(lon)s, %(requester)s
+            FROM ok LEFT JOIN j ON true
         )
-        SELECT attempt.client_hits, attempt.code_hits, {", ".join(returned)},
-            CASE WHEN stats.id IS NOT NULL THEN (
-                SELECT json_agg(json_build_array({", ".join(report_cols)})
-                                ORDER BY {report_order})::text
-                FROM {InspectionReport._meta.db_table} r
-                WHERE r.lot_id = the_order.c{selected.index("l.id")}
-            ) END,
-            stats.*
-        FROM attempt
-        LEFT JOIN the_order ON true
-        LEFT JOIN stats ON true
+        SELECT att.client_hits, att.code_hits, j.kind, j.id,
+            j.check_count, j.first_at, j.first_lat, j.first_lon,
+            j.copy_flagged_at, j.copy_reason,
+            row_to_json(o), row_to_json(p), row_to_json(g), row_to_json(l),
+            (SELECT json_agg(r ORDER BY {report_order})
+             FROM {InspectionReport._meta.db_table} r
+             WHERE r.{column(InspectionReport, "lot")} = l.id)
+        FROM att
+        LEFT JOIN j ON true
+        LEFT JOIN {LabelOrder._meta.db_table} o ON o.id = j.order_id
+        LEFT JOIN {Product._meta.db_table} p ON p.id = j.product_id
+        LEFT JOIN {Organisation._meta.db_table} g ON g.id = p.{column(Product, "organisation")}
+        LEFT JOIN {Lot._meta.db_table} l ON l.id = j.lot_id
     """  # noqa: S608 - table and column names are ours, every value is a parameter
-    order_at = 2
-    product_at = order_at + len(order_cols)
-    organisation_at = product_at + len(product_cols)
-    lot_at = organisation_at + len(organisation_cols)
-    reports_at = lot_at + len(lot_cols)
-    return _CheckQuery(
-        " ".join(sql.split()),
-        order_at,
-        product_at,
-        organisation_at,
-        lot_at,
-        reports_at,
-        reports_at + 1,
-    )
+    return " ".join(sql.split()).replace("( ", "(").replace(" )", ")")
 
 
 def requester_hash(client_ip: str) -> str:
