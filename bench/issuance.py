@@ -25,7 +25,6 @@ import csv
 import io
 import os
 import platform
-import re
 import resource
 import secrets
 import sys
@@ -35,8 +34,9 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from benchdoc import DOC, write_section
+
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Issuance"
 PRIMITIVE_BLOCKS = 1 << 20  # 16 MB
 
@@ -170,23 +170,6 @@ def check_first_rows(path: Path, order) -> int:
     return checked
 
 
-def write_doc(section: str) -> None:
-    text = (
-        DOC.read_text()
-        if DOC.exists()
-        else (
-            "# Benchmarks\n\nMeasured on the project's 2-core machine; each section says how to "
-            "reproduce its figures.\n"
-        )
-    )
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text.rstrip("\n") + "\n")
-
-
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -274,7 +257,7 @@ def main() -> None:
     )
     print(section)
     if not args.no_doc:
-        write_doc(section)
+        write_section(HEADING, section)
         log(f"written to {DOC.relative_to(ROOT)}")
     if args.count >= 10**8 and (seconds > 300 or rss >= 256):
         log("target missed: 10^8 codes should take at most 300 s in under 256 MB")

@@ -46,9 +46,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from benchdoc import DOC, write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Verification over HTTP"
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DB_NAME = "trustlabel_bench"
@@ -506,23 +507,6 @@ def pgbench_run(pgbench, db_url, mode: str, clients: int, threads: int, duration
     }
 
 
-def write_doc(section: str) -> None:
-    text = (
-        DOC.read_text()
-        if DOC.exists()
-        else (
-            "# Benchmarks\n\nMeasured on the project's 2-core machine; each section says how to "
-            "reproduce its figures.\n"
-        )
-    )
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text.rstrip("\n") + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db-url", default=f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
@@ -673,7 +657,7 @@ def main() -> None:
     print()
     print(section)
     if not args.no_doc:
-        write_doc(section + "\n")
+        write_section(HEADING, section + "\n")
         log(f"written to {DOC.relative_to(ROOT)}")
 
 

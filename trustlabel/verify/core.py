@@ -175,13 +175,14 @@ def _decide(entered: Entered, reading: _Reading, place: Place | None, now: dt.da
         # A real hidden code, but from another label than the one scanned.
         return Verdict(VerdictKind.UNKNOWN)
     stats = _record_check(reading.key_version, reading.serial, place, now)
-    return _checked_verdict(order, stats, list(order.lot.reports.all()), now)
+    kind, reason = _judge(order, stats, now)
+    return _checked_verdict(kind, reason, order, stats, list(order.lot.reports.all()))
 
 
 def _checked_verdict(
-    order: LabelOrder, stats: CodeCheckStats, reports: list, now: dt.datetime
+    kind: str, reason: str | None, order: LabelOrder, stats: CodeCheckStats, reports: list
 ) -> Verdict:
-    kind, reason = _judge(order, stats, now)
+    """The verdict on a code that was counted: the order's product and lot, its totals."""
     return Verdict(
         kind,
         product=order.product,
@@ -488,19 +489,9 @@ def _check_in_one_statement(
     order.product = product
     order.lot = lot
     stats = _stats_from_row(reading.key_version, reading.serial, stats_row)
-    return Verdict(
-        kind,
-        product=product,
-        lot=lot,
-        order=order,
-        check_count=stats.check_count,
-        first_checked_at=stats.first_at,
-        first_place=Place(stats.first_lat, stats.first_lon)
-        if stats.first_lat is not None
-        else None,
-        copy_reason=stats.copy_reason if kind == VerdictKind.SUSPECTED_COPY else None,
-        reports=[_from_json(InspectionReport, value) for value in _json(row[14]) or ()],
-    )
+    reason = stats.copy_reason if kind == VerdictKind.SUSPECTED_COPY else None
+    reports = [_from_json(InspectionReport, value) for value in _json(row[14]) or ()]
+    return _checked_verdict(kind, reason, order, stats, reports)
 
 
 class _PreparingCursor(psycopg.Cursor):
