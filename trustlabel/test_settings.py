@@ -3,12 +3,16 @@
 import os
 import tempfile
 
-os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
-os.environ.setdefault("TRUSTLABEL_MASTER_KEY", "11" * 32)
+# Tests never read the developer's or the Makefile's key files.
+for name in ("SECRET_KEY_FILE", "TRUSTLABEL_MASTER_KEY_FILE"):
+    os.environ.pop(name, None)
+os.environ["SECRET_KEY"] = "test-only-secret-key-not-for-production"  # noqa: S105
+os.environ["TRUSTLABEL_MASTER_KEY"] = "11" * 32
 os.environ.setdefault("TRUSTLABEL_VAR_DIR", tempfile.mkdtemp(prefix="trustlabel-test-"))
-os.environ.setdefault("TRUSTLABEL_BASE_URL", "https://verify.example.org")
+os.environ["TRUSTLABEL_BASE_URL"] = "https://verify.example.org"
+os.environ["DEBUG"] = "false"
 
-from trustlabel.settings import *  # noqa: F403
+from trustlabel.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast in tests only
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
