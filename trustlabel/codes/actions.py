@@ -120,8 +120,6 @@ class ImproperlyConfiguredKeyRing(ValidationError):
 
 def do_request_export(actor: Actor, order: LabelOrder, fmt: str) -> Export:
     """Queue the making of a print file. Only the enterprise's admin may have one."""
-    from .tasks import make_export  # tasks import actions for the work itself
-
     if not actor.can_export(order.organisation_id):
         raise ValidationError(_("Only an administrator of the enterprise may export codes."))
     if fmt == Export.Format.PDF and order.quantity > settings.TRUSTLABEL_PDF_MAX_LABELS:
@@ -138,30 +136,41 @@ def do_request_export(actor: Actor, order: LabelOrder, fmt: str) -> Export:
         requested_by=actor.user,
         expires_at=timezone.now() + dt.timedelta(hours=settings.TRUSTLABEL_EXPORT_TTL_HOURS),
     )
-    transaction.on_commit(lambda: make_export.enqueue(export.pk))
+    transaction.on_commit(lambda: _queue_export_tasks(export))
     return export
+
+
+def _queue_export_tasks(export: Export) -> None:
+    """Make the file now, and have the worker delete it when it expires, so that no
+    print file outlives its 24 hours even where nobody runs `purge_exports`."""
+    from .tasks import expire_export, make_export
+
+    make_export.enqueue(export.pk)
+    if expire_export.get_backend().supports_defer:
+        expire_export.using(run_after=export.expires_at).enqueue(export.pk)
+
+
+_LIVE = [Export.Status.READY, Export.Status.FAILED, Export.Status.QUEUED, Export.Status.RUNNING]
 
 
 def purge_expired_exports(now=None) -> int:
     """Delete the files of exports past their time. Returns how many were deleted."""
+    now = now or timezone.now()
+    expired = Export.objects.filter(expires_at__lt=now, status__in=_LIVE)
+    return sum(do_expire_export(export.pk, now) for export in expired)
+
+
+def do_expire_export(export_id: int, now=None) -> bool:
+    """Delete an export's file if its time is up; True if it was deleted now."""
     from .exports import delete_export_file
 
     now = now or timezone.now()
-    expired = Export.objects.filter(
-        expires_at__lt=now,
-        status__in=[
-            Export.Status.READY,
-            Export.Status.FAILED,
-            Export.Status.QUEUED,
-            Export.Status.RUNNING,
-        ],
-    )
-    count = 0
-    for export in expired:
-        delete_export_file(export)
-        Export.objects.filter(pk=export.pk).update(status=Export.Status.EXPIRED)
-        count += 1
-    return count
+    export = Export.objects.filter(pk=export_id, expires_at__lte=now, status__in=_LIVE).first()
+    if export is None:
+        return False
+    delete_export_file(export)
+    Export.objects.filter(pk=export.pk).update(status=Export.Status.EXPIRED)
+    return True
 
 
 def do_make_export(export_id: int) -> None:
