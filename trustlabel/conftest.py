@@ -143,6 +143,16 @@ def build_world() -> World:
     )
 
 
+@pytest.fixture(autouse=True)
+def english_outside_requests():
+    """Messages made outside a request (actions, commands) in English, whatever an earlier
+    test left active; pages still choose their language per request."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def world(db) -> World:
     return build_world()
