@@ -17,7 +17,14 @@ from trustlabel.catalog.models import Lot, Product
 
 from . import keys
 from .codec import MAX_SERIALS_PER_VERSION
-from .keyring import load_master_key, master_fingerprint, new_secret, wrap_secret
+from .keyring import (
+    KeyRingError,
+    load_master_key,
+    master_fingerprint,
+    new_secret,
+    unwrap_secret,
+    wrap_secret,
+)
 from .models import Export, KeyVersion, LabelOrder
 
 log = logging.getLogger(__name__)
@@ -65,6 +72,35 @@ def do_retire_key(version: int) -> KeyVersion:
     kv.save(update_fields=["retired_at", "is_active"])
     transaction.on_commit(keys.forget_cached_keys)
     return kv
+
+
+@transaction.atomic
+def do_rewrap_key_ring(old_master: bytes, new_master: bytes) -> int:
+    """Wrap every key version under a new master key; returns how many were re-wrapped.
+
+    The versions' secrets do not change, so every code keeps verifying. Versions already
+    under the new master key are left alone, so an interrupted run can be repeated.
+    """
+    old_print, new_print = master_fingerprint(old_master), master_fingerprint(new_master)
+    if old_print == new_print:
+        raise KeyRingError("the old and the new master key are the same key")
+    count = 0
+    for kv in KeyVersion.objects.select_for_update().order_by("version"):
+        if kv.master_fingerprint == new_print:
+            continue
+        if kv.master_fingerprint != old_print:
+            raise KeyRingError(
+                f"key version {kv.version} was wrapped by neither master key "
+                f"(fingerprint {kv.master_fingerprint})"
+            )
+        secret = unwrap_secret(old_master, kv.version, bytes(kv.wrapped_secret))
+        kv.wrapped_secret = wrap_secret(new_master, kv.version, secret)
+        kv.master_fingerprint = new_print
+        kv.save(update_fields=["wrapped_secret", "master_fingerprint"])
+        count += 1
+    transaction.on_commit(keys.forget_cached_keys)
+    log.info("%s key versions re-wrapped under master key %s", count, new_print)
+    return count
 
 
 def ensure_key_ring() -> KeyVersion:

@@ -29,7 +29,7 @@ class KeyRingError(Exception):
     pass
 
 
-def _decode_master_key(text: str, source: str) -> bytes:
+def decode_master_key(text: str, source: str) -> bytes:
     text = text.strip()
     for decode in (bytes.fromhex, base64.b64decode, base64.urlsafe_b64decode):
         try:
@@ -47,11 +47,11 @@ def _decode_master_key(text: str, source: str) -> bytes:
 def load_master_key() -> bytes:
     if (path := os.environ.get("TRUSTLABEL_MASTER_KEY_FILE")) is not None:
         try:
-            return _decode_master_key(Path(path).read_text(), "TRUSTLABEL_MASTER_KEY_FILE")
+            return decode_master_key(Path(path).read_text(), "TRUSTLABEL_MASTER_KEY_FILE")
         except OSError as e:
             raise ImproperlyConfigured(f"TRUSTLABEL_MASTER_KEY_FILE={path}: {e.strerror}") from e
     if value := os.environ.get("TRUSTLABEL_MASTER_KEY"):
-        return _decode_master_key(value, "TRUSTLABEL_MASTER_KEY")
+        return decode_master_key(value, "TRUSTLABEL_MASTER_KEY")
     raise ImproperlyConfigured(
         "Set TRUSTLABEL_MASTER_KEY or TRUSTLABEL_MASTER_KEY_FILE: label codes cannot be "
         "made or checked without the master key"

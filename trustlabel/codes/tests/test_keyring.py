@@ -119,3 +119,37 @@ def test_it_never_gives_two_live_versions_the_same_digit(world, fresh_keys):
         call_command("rotate_keys")
     call_command("rotate_keys", "--retire", "1", stdout=io.StringIO())
     assert KeyVersion.objects.get(is_active=True).version == 11
+
+
+def test_it_moves_the_key_ring_to_a_new_master_key(world, monkeypatch, tmp_path, fresh_keys):
+    from trustlabel.verify.core import verify
+
+    code = world.code(index=11)
+    old = keyring.load_master_key()
+    old_file = tmp_path / "old.key"
+    old_file.write_text(old.hex())
+    new = secrets.token_bytes(32)
+    monkeypatch.setenv("TRUSTLABEL_MASTER_KEY", new.hex())
+    out = io.StringIO()
+    call_command("rewrap_keys", "--old-key-file", str(old_file), stdout=out)
+    assert out.getvalue().startswith("1 key versions")
+    kv = KeyVersion.objects.get()
+    assert kv.master_fingerprint == keyring.master_fingerprint(new)
+    forget_cached_keys()
+    assert verify(code).kind == "genuine"
+    # Running it again changes nothing; the old key no longer opens the ring.
+    call_command("rewrap_keys", "--old-key-file", str(old_file), stdout=io.StringIO())
+    with pytest.raises(keyring.KeyRingError):
+        keyring.unwrap_secret(old, kv.version, bytes(kv.wrapped_secret))
+
+
+def test_it_refuses_to_rewrap_with_the_wrong_old_key(world, monkeypatch, tmp_path):
+    wrong = tmp_path / "wrong.key"
+    wrong.write_text(secrets.token_hex(32))
+    monkeypatch.setenv("TRUSTLABEL_MASTER_KEY", secrets.token_hex(32))
+    before = bytes(KeyVersion.objects.get().wrapped_secret)
+    with pytest.raises(CommandError, match="wrapped by neither master key"):
+        call_command("rewrap_keys", "--old-key-file", str(wrong))
+    with pytest.raises(CommandError, match=r"missing\.key"):
+        call_command("rewrap_keys", "--old-key-file", str(tmp_path / "missing.key"))
+    assert bytes(KeyVersion.objects.get().wrapped_secret) == before
