@@ -38,3 +38,19 @@ def headers_for(world, role: str) -> dict:
 
 def party_for(world, role: str):
     return world.enterprise if role == "admin" else world.parties()[role]
+
+
+# What each role gets from the enterprise portal and API, by kind of page or endpoint.
+# Reading an enterprise's object: anonymous visitors are sent to sign in (pages) or told
+# to (API), the outsider finds nothing, distributors and inspectors are refused, the
+# association reads.
+PORTAL_READ = {
+    "anonymous": 302,
+    "admin": 200,
+    "staff": 200,
+    "outsider": 404,
+    "distributor": 403,
+    "inspector": 403,
+    "association": 200,
+}
+API_READ = {**PORTAL_READ, "anonymous": 401}

@@ -3,22 +3,14 @@
 import pytest
 from django.test import Client
 
-from trustlabel.accounts.tests.roles import ROLES, headers_for
+from trustlabel.accounts.tests.roles import API_READ, ROLES, headers_for
 from trustlabel.catalog.models import InspectionReport, Lot, Product
 from trustlabel.conftest import pdf_upload
 
 API = "/api/v1"
 # Reading the enterprise's catalogue: credentials needed, distributors and inspectors
 # refused, the outsider told the object does not exist, the association reads.
-READ = {
-    "anonymous": 401,
-    "admin": 200,
-    "staff": 200,
-    "outsider": 404,
-    "distributor": 403,
-    "inspector": 403,
-    "association": 200,
-}
+READ = API_READ
 LIST = {**READ, "outsider": 200}
 WRITE = {**READ, "admin": 201, "staff": 201, "association": 403}
 

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from trustlabel.accounts.tests.roles import ROLES, client_for
+from trustlabel.accounts.tests.roles import PORTAL_READ, ROLES, client_for
 from trustlabel.catalog import actions
 from trustlabel.catalog.models import InspectionReport, Lot, Product
 from trustlabel.conftest import MINIMAL_PDF, pdf_upload
@@ -16,15 +16,7 @@ from trustlabel.conftest import MINIMAL_PDF, pdf_upload
 # Who may open a page about the enterprise's own catalogue: anonymous visitors are sent
 # to sign in, the outsider finds nothing, distributors and inspectors are refused, and
 # the association reads.
-READ = {
-    "anonymous": 302,
-    "admin": 200,
-    "staff": 200,
-    "outsider": 404,
-    "distributor": 403,
-    "inspector": 403,
-    "association": 200,
-}
+READ = PORTAL_READ
 # Pages that change the enterprise's catalogue: the association only reads.
 WRITE = {**READ, "association": 403}
 # Pages without an object of the enterprise's: the outsider sees its own (empty) one.

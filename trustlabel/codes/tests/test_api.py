@@ -7,21 +7,13 @@ import zipfile
 import pytest
 from django.test import Client
 
-from trustlabel.accounts.tests.roles import ROLES, headers_for
+from trustlabel.accounts.tests.roles import API_READ, ROLES, headers_for
 from trustlabel.catalog import actions as catalog
 from trustlabel.codes.models import Export, LabelOrder
 from trustlabel.codes.tasks import make_export
 
 API = "/api/v1"
-READ = {
-    "anonymous": 401,
-    "admin": 200,
-    "staff": 200,
-    "outsider": 404,
-    "distributor": 403,
-    "inspector": 403,
-    "association": 200,
-}
+READ = API_READ
 LIST = {**READ, "outsider": 200}
 # Exports: the enterprise's admin only; staff and the association may watch progress.
 EXPORT = {**READ, "admin": 202, "staff": 403, "association": 403}

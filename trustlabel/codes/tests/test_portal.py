@@ -9,20 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from trustlabel.accounts.tests.roles import ROLES, client_for
+from trustlabel.accounts.tests.roles import PORTAL_READ, ROLES, client_for
 from trustlabel.catalog import actions as catalog
 from trustlabel.codes import actions as codes
 from trustlabel.codes.models import Export, LabelOrder
 
-READ = {
-    "anonymous": 302,
-    "admin": 200,
-    "staff": 200,
-    "outsider": 404,
-    "distributor": 403,
-    "inspector": 403,
-    "association": 200,
-}
+READ = PORTAL_READ
 LIST = {**READ, "outsider": 200}
 CREATE = {**LIST, "association": 403}
 
