@@ -124,17 +124,26 @@ def verdict_payload(request, verdict: Verdict) -> dict:
 def verify_code(request, payload: VerifyIn, response: HttpResponse):
     """Answers whether a code is genuine and how often it was checked. `code` may be the
     20 printed digits (spaces, dashes and full-width digits are fine) or the QR content."""
+    status, body, headers = check_and_answer(request, payload)
+    for name, value in headers.items():
+        response[name] = value
+    return Status(status, body)
+
+
+def check_and_answer(request, payload: VerifyIn) -> tuple[int, dict, dict]:
+    """The check behind POST /api/v1/verify: status, body and extra headers. Shared by
+    the handler above and the WSGI fast path (verify/fastpath.py)."""
     context = CheckContext(
         channel=Channel.API, client_ip=client_ip(request), lat=payload.lat, lon=payload.lon
     )
     try:
         verdict = verify(payload.code, context)
     except InvalidInput as e:
-        return Status(422, {"detail": str(e.message), "code": e.code})
+        return 422, {"detail": str(e.message), "code": e.code}, {}
     except RateLimited as e:
-        response["Retry-After"] = str(e.retry_after)
-        return Status(429, {"detail": str(TOO_MANY_ATTEMPTS), "code": "rate_limited"})
-    return Status(200, verdict_payload(request, verdict))
+        too_many = {"detail": str(TOO_MANY_ATTEMPTS), "code": "rate_limited"}
+        return 429, too_many, {"Retry-After": str(e.retry_after)}
+    return 200, verdict_payload(request, verdict), {}
 
 
 # --- The enterprise's scan log and suspected copies (portal filters, same meaning) ---
