@@ -35,6 +35,18 @@ def pdf_upload(name: str = "report.pdf", content: bytes = MINIMAL_PDF) -> Simple
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 
+def report_fields(**changes) -> dict:
+    """The fields of an inspection report upload, as a form or the API takes them."""
+    return {
+        "report_number": "JY-2026-0099",
+        "result": "pass",
+        "inspector_name": "国家家用电器质量检验检测中心",
+        "inspected_on": "2026-03-20",
+        "file": pdf_upload(),
+        **changes,
+    }
+
+
 @dataclass
 class Party:
     organisation: Organisation

@@ -90,6 +90,15 @@ def filter_by_enterprise(request, queryset, field: str = "organisation"):
     return queryset, form
 
 
+def list_page(request, template: str, rows, field: str = "organisation"):
+    """A list page of the portal: filtered by enterprise for the association, paginated."""
+    rows, enterprise_form = filter_by_enterprise(request, rows, field)
+    page, query = page_of(request, rows)
+    return render(
+        request, template, {"page": page, "query": query, "enterprise_form": enterprise_form}
+    )
+
+
 def posted(request) -> tuple:
     """What a form is bound to: the submitted data and files, or nothing on a first visit."""
     if request.method == "POST":

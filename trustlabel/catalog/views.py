@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from trustlabel.accounts.access import Actor, require_enterprise, scoped
 from trustlabel.accounts.forms import add_action_errors
-from trustlabel.accounts.views import filter_by_enterprise, page_of, portal_page, posted
+from trustlabel.accounts.views import list_page, portal_page, posted
 
 from . import actions
 from .forms import LotForm, ProductEditForm, ProductForm, ReportForm
@@ -41,13 +41,7 @@ def _require_manage(actor: Actor, organisation_id: int) -> None:
 @portal_page
 def products(request):
     rows = visible_products(request.actor).annotate(lot_count=Count("lots")).order_by("name", "pk")
-    rows, enterprise_form = filter_by_enterprise(request, rows)
-    page, query = page_of(request, rows)
-    return render(
-        request,
-        "catalog/products.html",
-        {"page": page, "query": query, "enterprise_form": enterprise_form},
-    )
+    return list_page(request, "catalog/products.html", rows)
 
 
 @portal_page
@@ -174,15 +168,8 @@ def report_create(request, pk: int):
 
 @portal_page
 def reports(request):
-    rows, enterprise_form = filter_by_enterprise(
-        request, visible_reports(request.actor), "lot__product__organisation"
-    )
-    page, query = page_of(request, rows)
-    return render(
-        request,
-        "catalog/reports.html",
-        {"page": page, "query": query, "enterprise_form": enterprise_form},
-    )
+    rows = visible_reports(request.actor)
+    return list_page(request, "catalog/reports.html", rows, "lot__product__organisation")
 
 
 @portal_page

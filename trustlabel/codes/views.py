@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from trustlabel.accounts.access import Actor, require_enterprise, scoped
 from trustlabel.accounts.forms import add_action_errors
-from trustlabel.accounts.views import filter_by_enterprise, page_of, portal_page, posted
+from trustlabel.accounts.views import list_page, portal_page, posted
 
 from . import actions
 from .forms import ExportForm, LabelOrderForm
@@ -30,13 +30,7 @@ def visible_exports(actor: Actor):
 
 @portal_page
 def orders(request):
-    rows, enterprise_form = filter_by_enterprise(request, visible_orders(request.actor))
-    page, query = page_of(request, rows)
-    return render(
-        request,
-        "codes/orders.html",
-        {"page": page, "query": query, "enterprise_form": enterprise_form},
-    )
+    return list_page(request, "codes/orders.html", visible_orders(request.actor))
 
 
 @portal_page

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trustlabel.accounts.access import Actor, scoped
-from trustlabel.accounts.models import Organisation
+from trustlabel.accounts.forms import EnterpriseFilterForm
 from trustlabel.accounts.views import page_of, portal_page
 from trustlabel.catalog.models import Product
 from trustlabel.codes.keys import code_key
@@ -31,15 +31,9 @@ COPY_REASONS = {
 DEFAULT_DAYS = 30
 
 
-class OwnerFilterForm(forms.Form):
+class OwnerFilterForm(EnterpriseFilterForm):
     """Which enterprise (association only) and which of its products to look at."""
 
-    enterprise = forms.ModelChoiceField(
-        label=_("Enterprise"),
-        queryset=Organisation.objects.filter(kind=Organisation.Kind.ENTERPRISE),
-        required=False,
-        empty_label=_("All enterprises"),
-    )
     product = forms.ModelChoiceField(
         label=_("Product"),
         queryset=Product.objects.none(),

@@ -5,7 +5,7 @@ from django.test import Client
 
 from trustlabel.accounts.tests.roles import API_READ, ROLES, headers_for
 from trustlabel.catalog.models import InspectionReport, Lot, Product
-from trustlabel.conftest import pdf_upload
+from trustlabel.conftest import pdf_upload, report_fields
 
 API = "/api/v1"
 # Reading the enterprise's catalogue: credentials needed, distributors and inspectors
@@ -27,17 +27,6 @@ LOT = {
     "quantity": 2000,
     "factory": "珠海二厂",
 }
-
-
-def report_data(**changes) -> dict:
-    return {
-        "report_number": "JY-2026-0099",
-        "result": "pass",
-        "inspector_name": "国家家用电器质量检验检测中心",
-        "inspected_on": "2026-03-20",
-        "file": pdf_upload(),
-        **changes,
-    }
 
 
 READS = {
@@ -193,7 +182,7 @@ def test_it_refuses_a_lot_with_an_unreadable_date(world):
 @pytest.mark.parametrize("role", ROLES)
 def test_it_takes_report_uploads_from_the_enterprise_only(world, role):
     response = Client().post(
-        f"{API}/lots/{world.lot.pk}/reports", report_data(), headers=headers_for(world, role)
+        f"{API}/lots/{world.lot.pk}/reports", report_fields(), headers=headers_for(world, role)
     )
     assert response.status_code == WRITE[role]
     stored = InspectionReport.objects.filter(report_number="JY-2026-0099").first()
@@ -215,7 +204,7 @@ def test_it_takes_report_uploads_from_the_enterprise_only(world, role):
 def test_it_explains_bad_reports_and_stores_nothing(world, changes, message):
     response = Client().post(
         f"{API}/lots/{world.lot.pk}/reports",
-        report_data(**changes),
+        report_fields(**changes),
         headers=headers_for(world, "admin"),
     )
     assert response.status_code == 422
@@ -225,7 +214,7 @@ def test_it_explains_bad_reports_and_stores_nothing(world, changes, message):
 
 @pytest.mark.parametrize("missing", ["file", "inspected_on"])
 def test_it_refuses_an_upload_with_a_part_missing(world, missing):
-    data = report_data()
+    data = report_fields()
     del data[missing]
     response = Client().post(
         f"{API}/lots/{world.lot.pk}/reports", data, headers=headers_for(world, "admin")

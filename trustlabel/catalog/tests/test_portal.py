@@ -11,7 +11,7 @@ from PIL import Image
 from trustlabel.accounts.tests.roles import PORTAL_READ, ROLES, client_for
 from trustlabel.catalog import actions
 from trustlabel.catalog.models import InspectionReport, Lot, Product
-from trustlabel.conftest import MINIMAL_PDF, pdf_upload
+from trustlabel.conftest import MINIMAL_PDF, pdf_upload, report_fields
 
 # Who may open a page about the enterprise's own catalogue: anonymous visitors are sent
 # to sign in, the outsider finds nothing, distributors and inspectors are refused, and
@@ -208,22 +208,11 @@ def test_it_refuses_lots_from_others(world, role, status):
     assert Lot.objects.count() == 1
 
 
-def report_form(**changes) -> dict:
-    return {
-        "report_number": "JY-2026-0099",
-        "result": "pass",
-        "inspector_name": "国家家用电器质量检验检测中心",
-        "inspected_on": "2026-03-20",
-        "file": pdf_upload(),
-        **changes,
-    }
-
-
 @pytest.mark.parametrize("role", ["admin", "staff"])
 def test_it_attaches_an_inspection_report_and_serves_it_back(world, role):
     client = client_for(world, role)
     url = reverse("catalog:report-create", args=[world.lot.pk])
-    response = client.post(url, report_form())
+    response = client.post(url, report_fields())
     assert response["Location"] == reverse("catalog:lot", args=[world.lot.pk])
     report = InspectionReport.objects.get(report_number="JY-2026-0099")
     assert report.lot == world.lot
@@ -245,7 +234,7 @@ def test_it_attaches_an_inspection_report_and_serves_it_back(world, role):
 )
 def test_it_explains_bad_reports_and_stores_nothing(world, changes, message):
     url = reverse("catalog:report-create", args=[world.lot.pk])
-    response = client_for(world, "admin").post(url, report_form(**changes))
+    response = client_for(world, "admin").post(url, report_fields(**changes))
     assert response.status_code == 200
     assert message in response.content
     assert InspectionReport.objects.count() == 1
@@ -256,7 +245,7 @@ def test_it_explains_bad_reports_and_stores_nothing(world, changes, message):
 )
 def test_it_refuses_reports_from_others(world, role, status):
     url = reverse("catalog:report-create", args=[world.lot.pk])
-    assert client_for(world, role).post(url, report_form()).status_code == status
+    assert client_for(world, role).post(url, report_fields()).status_code == status
     assert InspectionReport.objects.count() == 1
 
 
