@@ -4,9 +4,11 @@ Measures the CPU time per check (time.process_time, this process only; PostgreSQ
 time is not counted) of:
   1. `verify()` alone;
   2. `verify()` plus building and serialising the API response;
-  3. the whole request through Django's WSGI handler (middleware, URL resolution,
-     django-ninja), without gunicorn or sockets;
-  4. Django's connection health check (`SELECT 1`), for scale.
+  3. the whole request through the app's WSGI fast path (trustlabel.verify.fastpath),
+     without gunicorn or sockets;
+  4. the whole request through Django's WSGI handler (middleware, URL resolution,
+     django-ninja), likewise;
+  5. Django's connection health check (`SELECT 1`), for scale.
 
 Usage: .venv/bin/python bench/verify_profile.py [--db-url URL] [--checks N]
 It drops and recreates the database `trustlabel_profile`.
@@ -63,14 +65,14 @@ def main() -> None:
     from trustlabel.codes.models import LabelOrder
     from trustlabel.verify.api import VerifyOut, verdict_payload
     from trustlabel.verify.core import CheckContext, verify
-    from trustlabel.wsgi import application
+    from trustlabel.wsgi import application, django_application
 
     call_command("migrate", verbosity=0)
     call_command("demo", "--json", stdout=io.StringIO())
     demo_order = LabelOrder.objects.filter(layout="open").order_by("pk").first()
     admin = User.objects.get(username="demo-enterprise")
     order = do_create_label_order(
-        Actor.of_user(admin), demo_order.product, demo_order.lot, args.checks * 5, "open"
+        Actor.of_user(admin), demo_order.product, demo_order.lot, args.checks * 6, "open"
     )
     key = code_key(order.key_version)
     codes = iter(key.code(order.serial_start + i) for i in range(order.quantity))
@@ -82,7 +84,7 @@ def main() -> None:
     def check_and_answer(code):
         VerifyOut.model_validate(verdict_payload(request, check(code))).model_dump_json()
 
-    def through_django(code):
+    def through_wsgi(code, application=application):
         body = json.dumps({"code": code}).encode()
         environ = {
             "REQUEST_METHOD": "POST",
@@ -99,7 +101,8 @@ def main() -> None:
         }
         response = application(environ, lambda status, headers: None)
         assert b'"verdict": "genuine"' in b"".join(response), "the check did not pass"
-        response.close()
+        if hasattr(response, "close"):
+            response.close()
 
     def health_check(_code):
         with connection.cursor() as cursor:
@@ -111,7 +114,11 @@ def main() -> None:
     for label, step in (
         ("verify() alone", check),
         ("verify() + API response", check_and_answer),
-        ("whole request via Django's WSGI handler", through_django),
+        ("whole request, the app's WSGI fast path", through_wsgi),
+        (
+            "whole request via Django's WSGI handler",
+            lambda code: through_wsgi(code, django_application),
+        ),
         ("health check SELECT 1", health_check),
     ):
         for code in [next(codes) for _ in range(per_run // 10)]:

@@ -61,6 +61,9 @@ class OneCodeOpener:
             + digits.to_bytes(4, "big")
             + (0).to_bytes(4, "big")
         )
+        # ECB contexts keep no state between whole blocks: each thread keeps its own two
+        # and reuses them for every code it opens (making them costs more than a round).
+        self._contexts = threading.local()
         enc = self._ff1.encryptor()
         y0 = enc.update(p) + enc.finalize()
         self._y0_head = y0[:8]
@@ -72,11 +75,20 @@ class OneCodeOpener:
         """The opener of a key version's codes, with CodeKey's subkeys."""
         return cls(subkey(secret, "code serial"), subkey(secret, "code mac"))
 
+    def _encryptors(self):
+        """This thread's (FF1, MAC) AES-ECB encryption contexts."""
+        contexts = self._contexts
+        try:
+            return contexts.pair
+        except AttributeError:
+            contexts.pair = (self._ff1.encryptor(), self._mac.encryptor())
+            return contexts.pair
+
     def decrypt(self, printed_serial: int) -> int:
         """FF1 decryption, as `ff1.FF1.decrypt` of an array of one."""
         m = self._modulus
         a, b = divmod(printed_serial, m)
-        enc = self._ff1.encryptor()
+        enc = self._encryptors()[0]
         head, tail, shift = self._y0_head, self._y0_tail, self._round_shift
         for i in reversed(range(ROUNDS)):
             # PRF(P || Q) = AES(AES(P) xor Q); Q's last 8 bytes hold the round and NUM(A).
@@ -86,7 +98,7 @@ class OneCodeOpener:
 
     def serial_of(self, printed_serial: int, mac: int) -> int | None:
         serial = self.decrypt(printed_serial)
-        block = self._mac.encryptor().update(
+        block = self._encryptors()[1].update(
             codec._MAC_TAG.to_bytes(8, "big") + serial.to_bytes(8, "big")
         )
         expected = int.from_bytes(block[:8], "big") % 10**codec.MAC_DIGITS

@@ -12,7 +12,7 @@ import random
 
 import numpy as np
 import pytest
-from django.db import connection
+from django.db import DataError, connection
 from django.test import RequestFactory
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -223,3 +223,55 @@ def test_reports_and_models_come_back_whole(world):
             "inspected_on": "2026-03-05",
         }
     ]
+
+
+@pytest.mark.postgres
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_unwatched_statement_survives_a_lost_prepared_statement_and_reconnection(world):
+    """In autocommit, as under gunicorn: the libpq path, not Django's cursor."""
+    assert not connection.in_atomic_block
+    assert verify(world.code(index=400)).kind == "genuine"
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # what a pooler's DISCARD ALL also does
+    assert verify(world.code(index=400)).kind == "genuine_checked_before"
+    connection.close()  # a new connection prepares it again
+    assert verify(world.code(index=401)).kind == "genuine"
+    assert ScanLog.objects.filter(serial__isnull=False).count() == 3
+
+
+@pytest.mark.postgres
+@needs_postgresql
+def test_without_prepared_statements_the_check_is_sent_whole(world):
+    """DB_PREPARED_STATEMENTS=false, for a pooler in transaction mode."""
+    connection.ensure_connection()
+    conn = connection.connection
+    threshold, conn.prepare_threshold = conn.prepare_threshold, None
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
+        assert verify(world.code(index=410)).kind == "genuine"
+        assert verify(world.code(index=410)).kind == "genuine_checked_before"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            assert cursor.fetchone() == (0,)
+    finally:
+        conn.prepare_threshold = threshold
+        connection.trustlabel_prepared_on = None  # deallocated above
+
+
+@pytest.mark.postgres
+@needs_postgresql
+def test_a_failing_statement_raises_djangos_error_and_the_caller_goes_on(world, monkeypatch):
+    def forget_prepared():
+        connection.trustlabel_prepared_on = None
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
+
+    monkeypatch.setattr(core, "_libpq_check_query", lambda: (b"SELECT 1/0", (), ()))
+    forget_prepared()
+    with pytest.raises(DataError):  # division by zero, as Django raises it
+        verify(world.code(index=420))
+    monkeypatch.undo()
+    forget_prepared()
+    assert verify(world.code(index=420)).kind == "genuine"  # the savepoint kept the test's
