@@ -1,6 +1,6 @@
 """Verification over HTTP against pgbench running the same SQL: `POST /api/v1/verify`.
 
-    .venv/bin/python bench/verify_http.py                       # about four minutes
+    .venv/bin/python bench/verify_http.py                       # about three minutes
     .venv/bin/python bench/verify_http.py --compare-unprepared  # and without prepared statements
 
 Needs `wrk` (Debian package wrk) and `pgbench` (postgresql-client), and PostgreSQL at
@@ -14,14 +14,15 @@ Needs `wrk` (Debian package wrk) and `pgbench` (postgresql-client), and PostgreS
    view ran them in a transaction, `-M prepared` when the view had them prepared;
 3. starts gunicorn (DEBUG off, rate limits out of the way, one trusted proxy so that each
    request comes from one of many consumer addresses in X-Forwarded-For);
-4. drives `wrk` at each of `--connections` for `--duration` seconds, POSTing JSON bodies
-   that cycle over the codes: the best run is the sustained rate;
-5. runs pgbench with the captured statements, as many clients as the best wrk run had
-   connections, for as long, against the same database;
-6. offers half the measured rate at a constant pace from a separate process (open loop:
+4. in each of `--rounds` rounds, drives `wrk` at each of `--connections` for `--duration`
+   seconds, POSTing JSON bodies that cycle over the codes, then runs pgbench with the
+   captured statements, as many clients as the best wrk runs had connections, for as long,
+   against the same database; the medians over the rounds are the sustained rates (the
+   alternation makes a slower spell of a shared machine fall on both sides);
+5. offers half the measured rate at a constant pace from a separate process (open loop:
    latency counts from when a request was due, not from when it could be sent) and takes
    the 95th percentile;
-7. reads the CPU time of the app server, PostgreSQL and the load generator from /proc
+6. reads the CPU time of the app server, PostgreSQL and the load generator from /proc
    during the runs, prints markdown tables and writes them to docs/benchmarks.md under
    '## Verification over HTTP'.
 
@@ -450,6 +451,11 @@ class CpuSampler(threading.Thread):
         return {k: v / tick * 1e6 / max(events, 1) for k, v in per_kind.items()}
 
 
+def _mean_cpu(runs: list[dict[str, float]]) -> dict[str, float]:
+    kinds = {k for run in runs for k in run}
+    return {k: statistics.mean(run.get(k, 0.0) for run in runs) for k in kinds}
+
+
 def wrk_run(wrk, port: int, connections: int, threads: int, duration: int, work: Path, offset):
     out = run(
         [
@@ -511,8 +517,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db-url", default=f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
     parser.add_argument("--codes", type=int, default=300_000, help="codes in the label order")
-    parser.add_argument("--duration", type=int, default=30, help="seconds per measured run")
-    parser.add_argument("--connections", default="8,16", help="wrk connections to try")
+    parser.add_argument("--duration", type=int, default=15, help="seconds per measured run")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of wrk, then pgbench")
+    parser.add_argument("--connections", default="8", help="wrk connections to try, e.g. 8,16")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--worker-class", default="sync")
@@ -616,6 +623,13 @@ def main() -> None:
             f"| {label} | {r['rate']:.0f} | {r['tps']:.0f} (-M {r['mode']}) | "
             f"{r['ratio']:.0%} | {r['p95_ms']:.1f} ms |\n"
         )
+    table += "\nRound by round (checks/s against pgbench tps):\n\n"
+    for label, r in rows:
+        rounds = ", ".join(
+            f"{rate:.0f}/{tps:.0f} ({rate / tps:.0%})"
+            for rate, tps in zip(r["rates"], r["tpss"], strict=True)
+        )
+        table += f"- {label}: {rounds}\n"
     table += (
         "\nCPU time per check (HTTP) or transaction (pgbench), in µs, measured from /proc "
         "during the runs above:\n\n| configuration | run | app server | PostgreSQL backends "
@@ -641,7 +655,8 @@ def main() -> None:
         f"{HEADING}\n\n"
         f"`POST /api/v1/verify` on {server_desc}, DEBUG off, PostgreSQL 15 with "
         f"`synchronous_commit` on, all on the same 2-core machine. Load from `wrk` on "
-        f"loopback ({first['connections']} connections, {args.duration} s, fresh codes from "
+        f"loopback ({first['connections']} connections, {args.rounds} rounds of "
+        f"{args.duration} s alternating with pgbench, medians, fresh codes from "
         f"{CLIENT_ADDRESSES} consumer addresses behind one trusted proxy); `pgbench` runs "
         f"{health}{statements} one check runs, captured from the "
         f"view with the serial and client random, with as many clients for as long, in the "
@@ -689,28 +704,48 @@ def measure(args, env, work, codes, mode, number, wrk, pgbench) -> dict:
         connections = [int(c) for c in args.connections.split(",")]
         log("warming up for 5 s")
         wrk_run(wrk, args.port, max(connections), args.wrk_threads, 5, work, offset)
-        runs = []
-        for c in connections:
-            sampler = CpuSampler(server.pid)
+        # Rounds alternate wrk and pgbench, so that a slower spell of a shared machine
+        # falls on both; each side's median is its rate.
+        http: dict[int, list[dict]] = {c: [] for c in connections}
+        benches = []
+        for round_number in range(args.rounds):
+            for i, c in enumerate(connections):
+                sampler = CpuSampler(server.pid)
+                sampler.start()
+                start = offset + (round_number * len(connections) + i) * 20_000
+                result = wrk_run(wrk, args.port, c, args.wrk_threads, args.duration, work, start)
+                result["cpu"] = sampler.stop(result["requests"])
+                log(
+                    f"round {round_number + 1}, wrk -c{c}: {result['rate']:.0f} checks/s, "
+                    f"p50 {result['p50_us'] / 1000:.1f} ms, p99 {result['p99_us'] / 1000:.1f} "
+                    f"ms, non-2xx {result['non2xx']}, socket errors {result['socket_errors']}"
+                )
+                if result["non2xx"] or result["socket_errors"]:
+                    sys.exit("the HTTP run had errors; not a valid measurement")
+                http[c].append(result)
+            best_c = max(connections, key=lambda c: statistics.median(r["rate"] for r in http[c]))
+            sampler = CpuSampler()
             sampler.start()
-            result = wrk_run(wrk, args.port, c, args.wrk_threads, args.duration, work, offset)
-            result["cpu"] = sampler.stop(result["requests"])
+            bench = pgbench_run(pgbench, args.db_url, mode, best_c, 2, args.duration, work)
+            bench["cpu"] = sampler.stop(bench["transactions"])
             log(
-                f"wrk -c{c}: {result['rate']:.0f} checks/s, p50 {result['p50_us'] / 1000:.1f} "
-                f"ms, p99 {result['p99_us'] / 1000:.1f} ms, non-2xx {result['non2xx']}, "
-                f"socket errors {result['socket_errors']}"
+                f"round {round_number + 1}, pgbench -M {mode} -c{best_c}: {bench['tps']:.0f} tps, "
+                f"failed {bench['failed']}"
             )
-            if result["non2xx"] or result["socket_errors"]:
-                sys.exit("the HTTP run had errors; not a valid measurement")
-            runs.append(result)
-        best = max(runs, key=lambda r: r["rate"])
-
-        log(f"pgbench -M {mode}, {best['connections']} clients, {args.duration} s")
-        sampler = CpuSampler()
-        sampler.start()
-        bench = pgbench_run(pgbench, args.db_url, mode, best["connections"], 2, args.duration, work)
-        bench["cpu"] = sampler.stop(bench["transactions"])
-        log(f"pgbench: {bench['tps']:.0f} tps, failed {bench['failed']}")
+            if bench["failed"]:
+                sys.exit("pgbench had failed transactions; not a valid measurement")
+            benches.append(bench)
+        best = {
+            "rate": statistics.median(r["rate"] for r in http[best_c]),
+            "rates": [r["rate"] for r in http[best_c]],
+            "connections": best_c,
+            "cpu": _mean_cpu([r["cpu"] for r in http[best_c]]),
+        }
+        bench = {
+            "tps": statistics.median(b["tps"] for b in benches),
+            "tpss": [b["tps"] for b in benches],
+            "cpu": _mean_cpu([b["cpu"] for b in benches]),
+        }
 
         half = best["rate"] / 2
         log(f"constant {half:.0f} checks/s for {args.duration} s")
@@ -749,8 +784,10 @@ def measure(args, env, work, codes, mode, number, wrk, pgbench) -> dict:
     )
     return {
         "rate": best["rate"],
+        "rates": best["rates"],
         "connections": best["connections"],
         "tps": bench["tps"],
+        "tpss": bench["tpss"],
         "mode": mode,
         "ratio": best["rate"] / bench["tps"],
         "p95_ms": paced["p95_ms"],
