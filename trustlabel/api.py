@@ -9,12 +9,22 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as SchemaError
+from ninja.renderers import JSONRenderer
+
+
+class CompactJSONRenderer(JSONRenderer):
+    """JSON without spaces and with Chinese as UTF-8 rather than \\u escapes: a third
+    shorter, and byte for byte what pydantic's own JSON gives (the checks' fast path)."""
+
+    json_dumps_params = {"separators": (",", ":"), "ensure_ascii": False}
+
 
 api = NinjaAPI(
     title="TrustLabel API",
     version="1",
     description="Verify label codes; manage products, lots, label orders, exports and scans.",
     urls_namespace="api",
+    renderer=CompactJSONRenderer(),
 )
 
 

@@ -15,10 +15,11 @@ import random
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 import psycopg
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from psycopg.adapt import Transformer
 
@@ -181,8 +182,17 @@ def _decide(entered: Entered, reading: _Reading, place: Place | None, now: dt.da
     return _checked_verdict(kind, reason, order, stats, list(order.lot.reports.all()))
 
 
+class _Totals(NamedTuple):
+    """A code's running totals as a verdict shows them (CodeCheckStats' fields)."""
+
+    check_count: int
+    first_at: dt.datetime | None
+    first_lat: Decimal | None
+    first_lon: Decimal | None
+
+
 def _checked_verdict(
-    kind: str, reason: str | None, order: LabelOrder, stats: CodeCheckStats, reports: list
+    kind: str, reason: str | None, order: LabelOrder, stats: CodeCheckStats | _Totals, reports
 ) -> Verdict:
     """The verdict on a code that was counted: the order's product and lot, its totals."""
     return Verdict(
@@ -196,7 +206,7 @@ def _checked_verdict(
         if stats.first_lat is not None
         else None,
         copy_reason=reason,
-        reports=reports,
+        reports=list(reports),
     )
 
 
@@ -459,7 +469,8 @@ def _check_in_one_statement(
         "gtin": entered.gtin or None,
         "same_label": reading.same_label,
         "now": now,
-        "today": timezone.localdate(now),
+        # The association's date: no request activates a time zone of its own.
+        "today": timezone.localdate(now, timezone.get_default_timezone()),
         "lat": lat,
         "lon": lon,
         "placed_at": now if place else None,
@@ -473,23 +484,22 @@ def _check_in_one_statement(
     else:
         row = _run_check_statement(params)  # autocommit: the statement is its transaction
     _forget_old_buckets(hour)
-    client_hits, code_hits, kind, *stats_row = row[:10]
+    client_hits, code_hits, kind, _, count, first_at, first_lat, first_lon, _, why = row[:10]
     retry_after = _retry_after(client_hits, code_hits, now)
     if retry_after is not None:
         raise RateLimited(retry_after)
     if kind is None:
         return Verdict(VerdictKind.UNKNOWN)
     order, product, organisation, lot = (
-        _from_json(model, value)
-        for model, value in zip((LabelOrder, Product, Organisation, Lot), row[10:14], strict=True)
+        _loaded(model, text)
+        for model, text in zip((LabelOrder, Product, Organisation, Lot), row[10:14], strict=True)
     )
     product.organisation = organisation
     order.product = product
     order.lot = lot
-    stats = _stats_from_row(reading.key_version, reading.serial, stats_row)
-    reason = stats.copy_reason if kind == VerdictKind.SUSPECTED_COPY else None
-    reports = [_from_json(InspectionReport, value) for value in _json(row[14]) or ()]
-    return _checked_verdict(kind, reason, order, stats, reports)
+    totals = _Totals(count, _aware(first_at), _dec(first_lat), _dec(first_lon))
+    reason = why if kind == VerdictKind.SUSPECTED_COPY else None
+    return _checked_verdict(kind, reason, order, totals, _loaded_reports(row[14]))
 
 
 def _run_check_statement(params: dict) -> tuple:
@@ -568,39 +578,40 @@ def _as_text(value) -> bytes | None:
 
 
 def _run_with_libpq(params: dict) -> tuple:
-    if connection.connection is not None and not connection.health_check_done:
+    db = connections[DEFAULT_DB_ALIAS]  # once: every `connection.x` looks it up again
+    if db.connection is not None and not db.health_check_done:
         # Django's health check (close_if_health_check_failed), without a cursor.
-        if connection.health_check_enabled and not _answers(connection.connection.pgconn):
-            connection.close()
-        connection.health_check_done = True
-    connection.ensure_connection()
-    conn = connection.connection
-    pgconn = conn.pgconn
+        if db.health_check_enabled and not _answers(db.connection.pgconn):
+            db.close()
+        db.health_check_done = True
+    db.ensure_connection()
+    conn = db.connection
     sql, names, types = _libpq_check_query()
     values = [_as_text(params[name]) for name in names]
-    with connection.wrap_database_errors:
+    with db.wrap_database_errors:
         if conn.prepare_threshold is None:
-            result = _ok(pgconn.exec_params(sql, values, types), conn)
+            result = _ok(conn.pgconn.exec_params(sql, values, types), conn)
         else:
             try:
-                result = _ok(_exec_prepared(pgconn, sql, values, types), conn)
+                result = _ok(_exec_prepared(db, sql, values, types), conn)
             except psycopg.errors.InvalidSqlStatementName:
                 # Deallocated behind our back (DISCARD ALL): it never ran. Once more,
                 # unless it was in a transaction, which the error has aborted.
-                connection.trustlabel_prepared_on = None
-                if connection.in_atomic_block:
+                db.trustlabel_prepared_on = None
+                if db.in_atomic_block:
                     raise
-                result = _ok(_exec_prepared(pgconn, sql, values, types), conn)
+                result = _ok(_exec_prepared(db, sql, values, types), conn)
         loader = Transformer(conn)
         loader.set_pgresult(result)
         return loader.load_row(0, tuple)
 
 
-def _exec_prepared(pgconn, sql: bytes, values: list, types: tuple):
+def _exec_prepared(db, sql: bytes, values: list, types: tuple):
     # Prepared once per libpq connection; Django may have opened a new one since.
-    if getattr(connection, "trustlabel_prepared_on", None) is not pgconn:
-        _ok(pgconn.prepare(_STATEMENT, sql, types), connection.connection)
-        connection.trustlabel_prepared_on = pgconn
+    pgconn = db.connection.pgconn
+    if getattr(db, "trustlabel_prepared_on", None) is not pgconn:
+        _ok(pgconn.prepare(_STATEMENT, sql, types), db.connection)
+        db.trustlabel_prepared_on = pgconn
     return pgconn.exec_prepared(_STATEMENT, values)
 
 
@@ -618,18 +629,24 @@ def _answers(pgconn) -> bool:
         return False
 
 
-def _json(value):
-    return json.loads(value) if isinstance(value, str | bytes) else value
-
-
-def _from_json(model, value):
+# Every check of an order brings back the same rows as the same JSON text: each distinct
+# text is loaded once into a model instance, which those checks share. A verdict's instances
+# are read, never changed or saved; an edited row has another text and a new instance.
+@functools.lru_cache(maxsize=4096)
+def _loaded(model, text: str):
     """A model instance from PostgreSQL's row_to_json() of its row."""
-    data = _json(value)
-    return model.from_db(
-        connection.alias,
-        None,
-        [convert(data[column]) for column, convert in _json_columns(model)],
-    )
+    return _instance(model, json.loads(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _loaded_reports(text: str | None) -> tuple:
+    """A lot's inspection reports from their json_agg() (NULL: none)."""
+    return tuple(_instance(InspectionReport, data) for data in json.loads(text or "[]"))
+
+
+def _instance(model, data: dict):
+    values = [convert(data[column]) for column, convert in _json_columns(model)]
+    return model.from_db(DEFAULT_DB_ALIAS, None, values)
 
 
 def _same(value):
@@ -776,10 +793,11 @@ def _postgresql_check_query() -> str:
         SELECT att.client_hits, att.code_hits, j.kind, j.id,
             j.check_count, j.first_at, j.first_lat, j.first_lon,
             j.copy_flagged_at, j.copy_reason,
-            row_to_json(o), row_to_json(p), row_to_json(g), row_to_json(l),
+            row_to_json(o)::text, row_to_json(p)::text, row_to_json(g)::text,
+            row_to_json(l)::text,
             (SELECT json_agg(r ORDER BY {report_order})
              FROM {InspectionReport._meta.db_table} r
-             WHERE r.{column(InspectionReport, "lot")} = l.id)
+             WHERE r.{column(InspectionReport, "lot")} = l.id)::text
         FROM att
         LEFT JOIN j ON true
         LEFT JOIN {LabelOrder._meta.db_table} o ON o.id = j.order_id
@@ -794,6 +812,13 @@ def requester_hash(client_ip: str) -> str:
     """A keyed hash of the client address: tells repeat requesters apart, reveals nobody."""
     if not client_ip:
         return ""
-    return hmac.new(settings.SECRET_KEY.encode(), client_ip.encode(), hashlib.sha256).hexdigest()[
-        :16
-    ]
+    mac = _requester_mac(settings.SECRET_KEY).copy()
+    mac.update(client_ip.encode())
+    return mac.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=2)
+def _requester_mac(secret: str) -> hmac.HMAC:
+    """HMAC-SHA-256 keyed with the secret key, to be copied: keying it costs more than
+    hashing an address."""
+    return hmac.new(secret.encode(), digestmod=hashlib.sha256)

@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import pytest
 
@@ -58,14 +59,10 @@ def call(app, body: bytes, method="POST", host="testserver", **extra):
     return answer["status"], answer["headers"], content
 
 
-def comparable(content: bytes):
-    try:
-        data = json.loads(content)
-    except ValueError:
-        return content
-    if isinstance(data, dict):
-        data.pop("first_checked_at", None)  # the two checks happen at different moments
-    return data
+def comparable(content: bytes) -> bytes:
+    """The answer byte for byte, but for the moment of the check (the two checks happen at
+    different moments)."""
+    return re.sub(rb'"first_checked_at":"[^"]+"', b'"first_checked_at":"(moment)"', content)
 
 
 def both(world, make_body, **extra):

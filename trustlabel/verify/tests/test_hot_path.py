@@ -275,3 +275,22 @@ def test_a_failing_statement_raises_djangos_error_and_the_caller_goes_on(world, 
     monkeypatch.undo()
     forget_prepared()
     assert verify(world.code(index=420)).kind == "genuine"  # the savepoint kept the test's
+
+
+def test_an_edited_product_and_a_new_report_show_at_the_next_check(world):
+    first = verify(world.code(index=430))
+    assert first.product.name == world.product.name
+    world.product.name = "改名后的产品"
+    world.product.save()
+    world.lot.reports.create(
+        report_number="JY-2026-0099",
+        result="pass",
+        inspector_name=world.report.inspector_name,
+        inspected_on=dt.date(2026, 4, 1),
+        file=world.report.file.name,
+        sha256="0" * 64,
+    )
+    second = verify(world.code(index=431))
+    assert second.product.name == "改名后的产品"
+    assert [r.report_number for r in second.reports] == ["JY-2026-0099", "JY-2026-0042"]
+    assert first.product.name != second.product.name  # the first verdict kept its own
