@@ -601,9 +601,18 @@ def _run_with_libpq(params: dict) -> tuple:
                 if db.in_atomic_block:
                     raise
                 result = _ok(_exec_prepared(db, sql, values, types), conn)
-        loader = Transformer(conn)
+        loader = _loader(db)
         loader.set_pgresult(result)
         return loader.load_row(0, tuple)
+
+
+def _loader(db) -> Transformer:
+    """psycopg's loaders for the connection's result rows, made once per connection."""
+    conn = db.connection
+    loader = getattr(db, "trustlabel_loader", None)
+    if loader is None or loader.connection is not conn:
+        loader = db.trustlabel_loader = Transformer(conn)
+    return loader
 
 
 def _exec_prepared(db, sql: bytes, values: list, types: tuple):

@@ -64,18 +64,21 @@ def _answer(environ, body: bytes):
     except DisallowedHost:
         return None
     language = translation.get_language_from_request(request)
-    close_old_connections()  # what Django does as a request starts and ends
+    # As LocaleMiddleware does, the request's language stays active after it.
+    translation.activate(language)
     try:
-        with translation.override(language):
-            status, data, extra = check_and_answer(request, payload)
-            schema = VerifyOut if status == 200 else ErrorOut
-            # pydantic's JSON, byte for byte what the API's renderer writes (trustlabel.api).
-            content = schema.model_validate(data).model_dump_json().encode()
+        status, data, extra = check_and_answer(request, payload)
+        schema = VerifyOut if status == 200 else ErrorOut
+        # pydantic's JSON, byte for byte what the API's renderer writes (trustlabel.api).
+        content = schema.model_validate(data).model_dump_json().encode()
     except Exception:
         log.exception("check failed: %s", PATH)
         status, extra = 500, {}
         content = json.dumps({"detail": "Internal server error."}).encode()
     finally:
+        # What Django does as a request finishes (and starts: nothing touches the
+        # connections between two requests of a worker): connections that failed or are
+        # too old are closed, and the next request's first query checks the connection.
         close_old_connections()
     headers = [
         ("Content-Type", "application/json; charset=utf-8"),
