@@ -537,6 +537,7 @@ def _preparing_cursor():
 # with parameters sent as text and the row loaded by psycopg's own loaders, without the
 # cursor layers of Django and psycopg, which cost a check more CPU than the round trip.
 _STATEMENT = b"trustlabel_check"
+_PING = b"trustlabel_ping"
 # The type of each parameter, fixed when the statement is prepared.
 _PARAMETER_TYPES = {
     **dict.fromkeys(("client", "code", "gtin", "channel", "requester"), "text"),
@@ -581,7 +582,7 @@ def _run_with_libpq(params: dict) -> tuple:
     db = connections[DEFAULT_DB_ALIAS]  # once: every `connection.x` looks it up again
     if db.connection is not None and not db.health_check_done:
         # Django's health check (close_if_health_check_failed), without a cursor.
-        if db.health_check_enabled and not _answers(db.connection.pgconn):
+        if db.health_check_enabled and not _answers(db):
             db.close()
         db.health_check_done = True
     db.ensure_connection()
@@ -616,9 +617,11 @@ def _loader(db) -> Transformer:
 
 
 def _exec_prepared(db, sql: bytes, values: list, types: tuple):
-    # Prepared once per libpq connection; Django may have opened a new one since.
+    # Prepared once per libpq connection (with the health check's `SELECT 1`); Django may
+    # have opened a new one since.
     pgconn = db.connection.pgconn
     if getattr(db, "trustlabel_prepared_on", None) is not pgconn:
+        _ok(pgconn.prepare(_PING, b"SELECT 1"), db.connection)
         _ok(pgconn.prepare(_STATEMENT, sql, types), db.connection)
         db.trustlabel_prepared_on = pgconn
     return pgconn.exec_prepared(_STATEMENT, values)
@@ -630,12 +633,18 @@ def _ok(result, conn):
     return result
 
 
-def _answers(pgconn) -> bool:
-    """Whether the connection still answers `SELECT 1` (Django's is_usable)."""
+def _answers(db) -> bool:
+    """Whether the connection still answers `SELECT 1` (Django's is_usable), prepared once
+    it has been (a connection that lost it is replaced, as one that does not answer)."""
+    pgconn = db.connection.pgconn
     try:
-        return pgconn.exec_(b"SELECT 1").status == psycopg.pq.ExecStatus.TUPLES_OK
+        if getattr(db, "trustlabel_prepared_on", None) is pgconn:
+            result = pgconn.exec_prepared(_PING, [])
+        else:
+            result = pgconn.exec_(b"SELECT 1")
     except psycopg.Error:
         return False
+    return result.status == psycopg.pq.ExecStatus.TUPLES_OK
 
 
 # Every check of an order brings back the same rows as the same JSON text: each distinct

@@ -230,14 +230,22 @@ def test_reports_and_models_come_back_whole(world):
 @pytest.mark.django_db(transaction=True)
 def test_the_unwatched_statement_survives_a_lost_prepared_statement_and_reconnection(world):
     """In autocommit, as under gunicorn: the libpq path, not Django's cursor."""
+    def deallocate():
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")  # what a pooler's DISCARD ALL also does
+
     assert not connection.in_atomic_block
     assert verify(world.code(index=400)).kind == "genuine"
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")  # what a pooler's DISCARD ALL also does
-    assert verify(world.code(index=400)).kind == "genuine_checked_before"
-    connection.close()  # a new connection prepares it again
+    deallocate()
+    assert verify(world.code(index=400)).kind == "genuine_checked_before"  # prepared again
+    deallocate()
+    before = connection.connection
+    connection.health_check_done = False  # a new request: the health check goes first
     assert verify(world.code(index=401)).kind == "genuine"
-    assert ScanLog.objects.filter(serial__isnull=False).count() == 3
+    assert connection.connection is not before  # its ping was gone: a new connection
+    connection.close()  # a new connection prepares it again
+    assert verify(world.code(index=402)).kind == "genuine"
+    assert ScanLog.objects.filter(serial__isnull=False).count() == 4
 
 
 @pytest.mark.postgres
