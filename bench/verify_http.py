@@ -79,11 +79,19 @@ checks/s, and pgbench 1,130 transactions/s running them with a key-version query
 How a check runs now: on PostgreSQL, `verify()` checks a code whose MAC is right with one
 statement (data-modifying CTEs: the rate-limit upsert, the order with its product, enterprise
 and lot, the running totals with the copy flag, the verdict, the scan-log insert and the
-lot's inspection reports) in autocommit, so a check costs Django's health check and one
-round trip; the code is opened with integers instead of numpy arrays of one. The statement
-is prepared once per connection: planning it costs PostgreSQL about three times as much as
-running it. `DB_PREPARED_STATEMENTS=false` (for a pooler in transaction mode that cannot keep
-prepared statements) sends it as plain SQL, planned at every check.
+lot's inspection reports) in autocommit, so a check costs the connection's health check
+(`SELECT 1`) and one round trip; the code is opened with integers instead of numpy arrays
+of one. Both statements are prepared once per connection (planning the check costs
+PostgreSQL about three times as much as running it) and go straight to libpq through
+psycopg's `pq` interface, parameters as text and the row loaded by psycopg's own loaders:
+the cursor layers of Django and psycopg cost a check more CPU than the round trip. When
+queries are logged or wrapped (DEBUG, tests that count queries, this script capturing the
+statement) the same statement goes through Django's cursor instead. The order, product,
+enterprise and lot rows come back as JSON text, each distinct text loaded into a model
+instance once per worker; pydantic writes the answer's JSON (the API's renderer writes the
+same bytes); `POST /api/v1/verify` skips Django's request cycle (`verify/fastpath.py`).
+`DB_PREPARED_STATEMENTS=false` (for a pooler in transaction mode that cannot keep prepared
+statements) sends the statement unprepared, planned at every check.
 
 Reading the ratio: pgbench runs the same statements with the same protocol as the app
 (prepared or simple), so the ratio says how much of a check's cost is the database's own.

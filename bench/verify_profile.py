@@ -100,7 +100,7 @@ def main() -> None:
             "wsgi.errors": sys.stderr,
         }
         response = application(environ, lambda status, headers: None)
-        assert b'"verdict": "genuine"' in b"".join(response), "the check did not pass"
+        assert b'"verdict":"genuine"' in b"".join(response), "the check did not pass"
         if hasattr(response, "close"):
             response.close()
 

@@ -230,6 +230,7 @@ def test_reports_and_models_come_back_whole(world):
 @pytest.mark.django_db(transaction=True)
 def test_the_unwatched_statement_survives_a_lost_prepared_statement_and_reconnection(world):
     """In autocommit, as under gunicorn: the libpq path, not Django's cursor."""
+
     def deallocate():
         with connection.cursor() as cursor:
             cursor.execute("DEALLOCATE ALL")  # what a pooler's DISCARD ALL also does
