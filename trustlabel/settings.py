@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "trustlabel.catalog",
     "trustlabel.codes",
     "trustlabel.verify",
+    "trustlabel.trace",
 ]
 
 MIDDLEWARE = [
