@@ -84,7 +84,11 @@ def make_order(count: int, layout: str):
     lot = catalog.do_create_lot(
         product, "B1", dt.date(2026, 1, 1), count, "一厂", dt.date(2036, 1, 1)
     )
-    return codes.do_create_label_order(Actor.of_user(user), product, lot, count, layout)
+    # Active on issue: the export is measured, not commissioning, and the first rows are
+    # verified as genuine.
+    return codes.do_create_label_order(
+        Actor.of_user(user), product, lot, count, layout, activation="issue"
+    )
 
 
 def aes_blocks_per_second() -> float:

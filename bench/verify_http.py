@@ -170,13 +170,14 @@ def setup_data(out_dir: Path, quantity: int) -> None:
     from trustlabel.codes import actions as codes
     from trustlabel.codes.codec import digits_to_text
     from trustlabel.codes.keys import code_key
+    from trustlabel.trace import actions as trace
 
     call_command("demo", "--json", stdout=open(os.devnull, "w"))  # noqa: SIM115
     admin = User.objects.get(username="demo-enterprise")
     product = Product.objects.get(gtin="06901234567892")
-    order = codes.do_create_label_order(
-        Actor.of_user(admin), product, product.lots.first(), quantity, "open"
-    )
+    actor = Actor.of_user(admin)
+    order = codes.do_create_label_order(actor, product, product.lots.first(), quantity, "open")
+    trace.do_commission_order(actor, order)  # labels on products: active
     key = code_key(order.key_version)
     serials = np.arange(order.serial_start, order.serial_end, dtype=np.uint64)
     texts = digits_to_text(key.code_digits(serials))

@@ -63,6 +63,7 @@ def main() -> None:
     from trustlabel.codes.actions import do_create_label_order
     from trustlabel.codes.keys import code_key
     from trustlabel.codes.models import LabelOrder
+    from trustlabel.trace.actions import do_commission_order
     from trustlabel.verify.api import VerifyOut, verdict_payload
     from trustlabel.verify.core import CheckContext, verify
     from trustlabel.wsgi import application, django_application
@@ -71,9 +72,11 @@ def main() -> None:
     call_command("demo", "--json", stdout=io.StringIO())
     demo_order = LabelOrder.objects.filter(layout="open").order_by("pk").first()
     admin = User.objects.get(username="demo-enterprise")
+    actor = Actor.of_user(admin)
     order = do_create_label_order(
-        Actor.of_user(admin), demo_order.product, demo_order.lot, args.checks * 6, "open"
+        actor, demo_order.product, demo_order.lot, args.checks * 6, "open"
     )
+    do_commission_order(actor, order)  # labels on products: active
     key = code_key(order.key_version)
     codes = iter(key.code(order.serial_start + i) for i in range(order.quantity))
     request = RequestFactory().post("/api/v1/verify")

@@ -19,6 +19,7 @@ from trustlabel.accounts.models import Organisation, User
 from trustlabel.catalog import actions as catalog
 from trustlabel.codes import actions as codes
 from trustlabel.codes.keys import code_key, forget_cached_keys
+from trustlabel.trace import actions as trace
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 - test users only
 
@@ -140,6 +141,8 @@ def build_world() -> World:
     actor = enterprise.actor
     open_order = codes.do_create_label_order(actor, product, lot, 1000, "open")
     scratch_order = codes.do_create_label_order(actor, product, lot, 500, "scratch")
+    for order in (open_order, scratch_order):
+        trace.do_commission_order(actor, order)  # active: checks answer genuine
     return World(
         association,
         enterprise,

@@ -204,6 +204,13 @@ TRUSTLABEL_MAX_TRAVEL_KMH = envfloat("TRUSTLABEL_MAX_TRAVEL_KMH", "900")
 TRUSTLABEL_RATE_PER_CLIENT = envint("TRUSTLABEL_RATE_PER_CLIENT", "60")  # checks a minute
 TRUSTLABEL_RATE_PER_CODE = envint("TRUSTLABEL_RATE_PER_CODE", "20")  # checks an hour
 
+# Traceability: what one EPCIS capture may hold (announced in GS1-EPCIS-Capture-Limit and
+# GS1-EPCIS-Capture-File-Size-Limit).
+TRUSTLABEL_EPCIS_CAPTURE_LIMIT = envint("TRUSTLABEL_EPCIS_CAPTURE_LIMIT", "10000")
+TRUSTLABEL_EPCIS_CAPTURE_SIZE_LIMIT = envint(
+    "TRUSTLABEL_EPCIS_CAPTURE_SIZE_LIMIT", str(32 * 1024 * 1024)
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -4,11 +4,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from .api import api
+from .trace.epcis_api import epcis
 from .views import portal_home
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("epcis/", epcis.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("trustlabel.accounts.urls")),
     path("portal/", portal_home, name="portal-home"),

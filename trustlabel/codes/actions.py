@@ -110,9 +110,17 @@ def ensure_key_ring() -> KeyVersion:
 
 @transaction.atomic
 def do_create_label_order(
-    actor: Actor, product: Product, lot: Lot, quantity: int, layout: str
+    actor: Actor,
+    product: Product,
+    lot: Lot,
+    quantity: int,
+    layout: str,
+    activation: str = LabelOrder.Activation.COMMISSIONING,
 ) -> LabelOrder:
     """Allocate a serial range and record the order; one row whatever the quantity.
+
+    Its codes answer "not activated" until commissioned (trace), unless `activation` is
+    "issue": then from the start.
 
     The active key version row is locked while its counter moves, so orders made at the
     same moment on any number of workers get disjoint ranges.
@@ -123,6 +131,8 @@ def do_create_label_order(
         raise ValidationError(_("The lot does not belong to this product."))
     if layout not in LabelOrder.Layout.values:
         raise ValidationError(_("Choose the open or the scratch-off layout."))
+    if activation not in LabelOrder.Activation.values:
+        raise ValidationError(_("Choose when the labels become active."))
     if not 1 <= quantity <= settings.TRUSTLABEL_MAX_ORDER_QUANTITY:
         raise ValidationError(
             _("The quantity must be between 1 and %(max)s.")
@@ -143,6 +153,7 @@ def do_create_label_order(
         lot=lot,
         quantity=quantity,
         layout=layout,
+        activation=activation,
         key_version=kv,
         serial_start=start,
         created_by=actor.user,

@@ -62,7 +62,20 @@ class LabelOrder(models.Model):
             MaxValueValidator(settings.TRUSTLABEL_MAX_ORDER_QUANTITY),
         ],
     )
+
+    class Activation(models.TextChoices):
+        COMMISSIONING = "commissioning", _("When commissioned (a commissioning event)")
+        ISSUE = "issue", _("When issued")
+
     layout = models.CharField(_("layout"), max_length=8, choices=Layout.choices)
+    # Whether codes answer "genuine" from the start or only once commissioned: stolen or
+    # unused labels show up as "not activated" until a commissioning event covers them.
+    activation = models.CharField(
+        _("activation"),
+        max_length=16,
+        choices=Activation.choices,
+        default=Activation.COMMISSIONING,
+    )
     key_version = models.ForeignKey(KeyVersion, on_delete=models.PROTECT, editable=False)
     serial_start = models.BigIntegerField(editable=False)
     created_by = models.ForeignKey(

@@ -42,8 +42,17 @@ def urn_escape(value: str) -> str:
     return "".join(_URN_ESCAPE.get(c, c) for c in value)
 
 
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
 def urn_unescape(value: str) -> str:
-    return unquote(value, errors="strict")
+    """Percent-decoding that refuses what is not a valid escape of UTF-8 text."""
+    if _BAD_ESCAPE.search(value):
+        raise IdentifierError(f"a stray % in {value!r}")
+    try:
+        return unquote(value, errors="strict")
+    except UnicodeDecodeError as e:
+        raise IdentifierError(f"{value!r} does not decode as UTF-8") from e
 
 
 def dl_escape(value: str) -> str:
@@ -177,7 +186,10 @@ _KEYS = ("00", "01", "253", "255", "414", "417", "8003", "8004", "8010", "8017",
 
 def parse_dl(uri: str) -> tuple[str, list[tuple[str, str]]]:
     """(base, [(ai, decoded value), ...]) for the path; query string and fragment dropped."""
-    u = urlsplit(uri)
+    try:
+        u = urlsplit(uri)
+    except ValueError as e:
+        raise IdentifierError(f"not a URI: {uri}") from e
     if u.scheme not in ("http", "https") or not u.netloc:
         raise IdentifierError(f"not a web URI: {uri}")
     segs = u.path.split("/")[1:]
@@ -187,7 +199,9 @@ def parse_dl(uri: str) -> tuple[str, list[tuple[str, str]]]:
     else:
         raise IdentifierError(f"no GS1 primary key in {uri}")
     base = f"{u.scheme}://{u.netloc}" + ("/" + "/".join(segs[:i]) if i else "")
-    pairs = [(segs[j], unquote(segs[j + 1])) for j in range(i, len(segs), 2)]
+    pairs = [(segs[j], urn_unescape(segs[j + 1])) for j in range(i, len(segs), 2)]
+    if any(not value for _, value in pairs):
+        raise IdentifierError(f"an empty value in {uri}")
     return base, pairs
 
 

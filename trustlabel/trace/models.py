@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trustlabel.accounts.models import Organisation
+from trustlabel.codes.models import LabelOrder
 
 
 class EventType(models.TextChoices):
@@ -169,3 +170,28 @@ class EventParty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id} {self.reason}"
+
+
+class Commissioning(models.Model):
+    """A run of a label order's codes made active by a commissioning event: internal
+    serials [serial_start, serial_end) of one key version. A code no run covers answers
+    "not activated" (when its order waits for commissioning)."""
+
+    order = models.ForeignKey(LabelOrder, on_delete=models.PROTECT, related_name="commissionings")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="+")
+    key_version = models.PositiveIntegerField()
+    serial_start = models.BigIntegerField()
+    serial_end = models.BigIntegerField()
+    commissioned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["key_version", "serial_start"], name="commissioned_range")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(serial_end__gt=models.F("serial_start")),
+                name="commissioning_not_empty",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.serial_start}-{self.serial_end}"

@@ -82,6 +82,11 @@ def event_problems(event) -> list[Problem]:
     return [Problem(None, field, message) for field, message in _problems(None, event)]
 
 
+def query_document_problems(document) -> list[Problem]:
+    """Everything wrong with an EPCISQueryDocument (what the repository answers)."""
+    return [Problem(None, field, message) for field, message in _problems(None, document)]
+
+
 EVENT_TYPES = (
     "ObjectEvent",
     "AggregationEvent",

@@ -28,6 +28,7 @@ from trustlabel.catalog.models import InspectionReport, Lot, Product
 from trustlabel.codes import codec
 from trustlabel.codes.keys import code_key_for_digit, damm_valid, serial_of
 from trustlabel.codes.models import LabelOrder
+from trustlabel.trace.models import Commissioning
 
 from .inputs import Entered, InvalidInput, normalise
 from .models import Channel, CodeCheckStats, RateBucket, ScanLog, VerdictKind
@@ -177,6 +178,8 @@ def _decide(entered: Entered, reading: _Reading, place: Place | None, now: dt.da
     if not reading.same_label:
         # A real hidden code, but from another label than the one scanned.
         return Verdict(VerdictKind.UNKNOWN)
+    if not is_active(order, reading.key_version, reading.serial):
+        return _not_activated(order)  # not counted: its first real check is still to come
     stats = _record_check(reading.key_version, reading.serial, place, now)
     kind, reason = _judge(order, stats, now)
     return _checked_verdict(kind, reason, order, stats, list(order.lot.reports.all()))
@@ -237,6 +240,24 @@ def _public_serial_verdict(digits: str) -> Verdict:
         order=order,
         public_serial=digits,
     )
+
+
+def is_active(order: LabelOrder, key_version: int, serial: int) -> bool:
+    """Whether the code answers as issued: its order needs no commissioning, or a
+    commissioning run covers it (runs never overlap: the one starting last before it)."""
+    if order.activation == LabelOrder.Activation.ISSUE:
+        return True
+    run = (
+        Commissioning.objects.filter(key_version=key_version, serial_start__lte=serial)
+        .order_by("-serial_start")
+        .values_list("serial_end", flat=True)
+        .first()
+    )
+    return run is not None and serial < run
+
+
+def _not_activated(order: LabelOrder) -> Verdict:
+    return Verdict(VerdictKind.NOT_ACTIVATED, product=order.product, lot=order.lot, order=order)
 
 
 def find_order(key_version: int, serial: int) -> LabelOrder | None:
@@ -497,6 +518,8 @@ def _check_in_one_statement(
     product.organisation = organisation
     order.product = product
     order.lot = lot
+    if kind == VerdictKind.NOT_ACTIVATED:
+        return _not_activated(order)
     totals = _Totals(count, _aware(first_at), _dec(first_lat), _dec(first_lon))
     reason = why if kind == VerdictKind.SUSPECTED_COPY else None
     return _checked_verdict(kind, reason, order, totals, _loaded_reports(row[14]))
@@ -715,9 +738,8 @@ def _json_columns(model) -> tuple:
 
 @functools.cache
 def _postgresql_check_query() -> str:
-    """The check as one statement (see above). Rows come back as JSON, which keeps the
-    statement short enough for psycopg to cache its parsing, and independent of the order
-    of the tables' columns."""
+    """The check as one statement (see above). Rows come back as JSON text, independent
+    of the order of the tables' columns, and loaded once per distinct text (_loaded)."""
 
     def column(model, name):
         return model._meta.get_field(name).column
@@ -759,7 +781,12 @@ def _postgresql_check_query() -> str:
                 o.{column(LabelOrder, "serial_start")} + o.{column(LabelOrder, "quantity")}
                     AS serial_end,
                 {as_("p", column(Product, "gtin"), "gtin")},
-                {as_("l", column(Lot, "expiry_date"), "expiry")}
+                {as_("l", column(Lot, "expiry_date"), "expiry")},
+                (o.{column(LabelOrder, "activation")} = '{LabelOrder.Activation.ISSUE}'
+                 OR COALESCE((SELECT c.serial_end > %(serial)s
+                    FROM {Commissioning._meta.db_table} c
+                    WHERE c.key_version = %(key_version)s AND c.serial_start <= %(serial)s
+                    ORDER BY c.serial_start DESC LIMIT 1), false)) AS active
             FROM {LabelOrder._meta.db_table} o
             JOIN {Product._meta.db_table} p ON p.id = o.{order_fk["product"]}
             JOIN {Lot._meta.db_table} l ON l.id = o.{order_fk["lot"]}
@@ -778,7 +805,7 @@ def _postgresql_check_query() -> str:
                 %(placed_at)s, %(lat)s, %(lon)s,
                 CASE WHEN 1 > %(copy_limit)s THEN %(now)s END,
                 CASE WHEN 1 > %(copy_limit)s THEN 'count' ELSE '' END
-            FROM ord, ok
+            FROM ord, ok WHERE ord.active
             ON CONFLICT (key_version, serial) DO UPDATE SET (check_count, last_at,
                 place_at, prev_place_at, place_lat, prev_place_lat, place_lon,
                 prev_place_lon, copy_flagged_at, copy_reason) = (
@@ -796,11 +823,13 @@ def _postgresql_check_query() -> str:
         ), j AS (
             SELECT stats.*, ord.id AS order_id, ord.organisation_id,
                 ord.product_id, ord.lot_id,
-                CASE WHEN stats.copy_flagged_at IS NOT NULL THEN '{kinds.SUSPECTED_COPY}'
+                CASE WHEN NOT ord.active THEN '{kinds.NOT_ACTIVATED}'
+                     WHEN stats.copy_flagged_at IS NOT NULL THEN '{kinds.SUSPECTED_COPY}'
                      WHEN ord.expiry < %(today)s THEN '{kinds.EXPIRED}'
                      WHEN stats.check_count = 1 THEN '{kinds.GENUINE}'
                      ELSE '{kinds.GENUINE_CHECKED_BEFORE}' END AS kind
-            FROM stats, ord
+            FROM ord LEFT JOIN stats ON true
+            WHERE stats.id IS NOT NULL OR NOT ord.active
         ), logged AS (
             INSERT INTO {ScanLog._meta.db_table} ({_scan_log_columns()})
             SELECT %(now)s, %(channel)s, COALESCE(j.kind, '{kinds.UNKNOWN}'),

@@ -23,6 +23,7 @@ class VerdictKind(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown code")
     EXPIRED = "expired", _("Expired")
     PIN_REQUIRED = "pin_required", _("Hidden code needed")
+    NOT_ACTIVATED = "not_activated", _("Not activated")
 
 
 class ScanLog(models.Model):

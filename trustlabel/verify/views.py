@@ -68,6 +68,7 @@ _TONES = {
     VerdictKind.UNKNOWN: "bad",
     VerdictKind.MISTYPED: "note",
     VerdictKind.PIN_REQUIRED: "note",
+    VerdictKind.NOT_ACTIVATED: "bad",
 }
 
 

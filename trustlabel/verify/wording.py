@@ -12,6 +12,7 @@ HEADLINES = {
     VerdictKind.UNKNOWN: _("This code is not on record"),
     VerdictKind.EXPIRED: _("Genuine, but past its expiry date"),
     VerdictKind.PIN_REQUIRED: _("Scratch off the coating to check this label"),
+    VerdictKind.NOT_ACTIVATED: _("This label has not been activated"),
 }
 
 EXPLANATIONS = {
@@ -40,6 +41,11 @@ EXPLANATIONS = {
     VerdictKind.PIN_REQUIRED: _(
         "This is the label's public serial. Scratch off the coating and enter the hidden "
         "code to check that the product is genuine."
+    ),
+    VerdictKind.NOT_ACTIVATED: _(
+        "The label was printed by the enterprise below but has not been put on a product "
+        "yet. A product carrying it may not be genuine: ask the seller, or contact the "
+        "enterprise."
     ),
 }
 

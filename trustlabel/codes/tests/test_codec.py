@@ -217,7 +217,7 @@ def test_it_keeps_verifying_old_codes_after_rotation(
         new_version = codes.do_rotate_keys()
     assert new_version.version == world.open_order.key_version.version + 1
     actor = world.enterprise.actor
-    order = codes.do_create_label_order(actor, world.product, world.lot, 10, "open")
+    order = codes.do_create_label_order(actor, world.product, world.lot, 10, "open", "issue")
     assert order.key_version == new_version and order.serial_start == 0
     new = world.code(order=order, index=0)
     assert new[0] == str(new_version.digit) != old[0]

@@ -22,6 +22,7 @@ from trustlabel.codes import actions as codes
 from trustlabel.codes import exports
 from trustlabel.codes.models import Export, LabelOrder
 from trustlabel.codes.tasks import make_export
+from trustlabel.trace import actions as trace
 from trustlabel.verify.core import CheckContext, verify
 
 HIDDEN_CODE = re.compile(r"\b\d{4} \d{4} \d{4} \d{4} \d{4}\b")
@@ -55,9 +56,11 @@ def csv_of(order: LabelOrder, **kwargs) -> tuple[list[str], list[list[str]]]:
 
 
 def new_order(world, quantity: int, layout: str) -> LabelOrder:
-    return codes.do_create_label_order(
-        world.enterprise.actor, world.product, world.lot, quantity, layout
-    )
+    """An order whose labels are on products: commissioned, so its codes verify."""
+    actor = world.enterprise.actor
+    order = codes.do_create_label_order(actor, world.product, world.lot, quantity, layout)
+    trace.do_commission_order(actor, order)
+    return order
 
 
 def link_parts(link: str) -> dict[str, str]:

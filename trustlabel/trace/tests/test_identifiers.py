@@ -93,6 +93,11 @@ def test_it_does_not_guess_an_unknown_company_prefix(link):
         "urn:epc:id:sgtin:0614141.812345",  # no serial
         "https://id.gs1.org/01/06901234567893/21/1",  # wrong check digit
         "urn:epc:idpat:sgtin:0614141.*.*",  # no Digital Link form
+        "urn:epc:id:sgtin:0614141.107346.%FF",  # not UTF-8
+        "urn:epc:id:sgtin:0614141.107346.%zz",  # not an escape
+        "http://[abc/01/09506000134352",  # not a URI
+        "https://example.com/8004/",  # no key
+        "https://example.com/01/09506000134352/21/%E2%82",  # not UTF-8
     ],
 )
 def test_it_refuses_what_is_not_a_key(value):

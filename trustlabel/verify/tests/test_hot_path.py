@@ -16,13 +16,14 @@ from django.db import DataError, connection
 from django.test import RequestFactory
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
 
+from trustlabel.codes import actions as codes
 from trustlabel.codes import codec
 from trustlabel.codes.codec import CodeKey
 from trustlabel.codes.ff1 import FF1
 from trustlabel.codes.keyring import subkey
 from trustlabel.codes.keys import OneCodeOpener, damm_valid
+from trustlabel.trace import actions as trace
 from trustlabel.verify import api, core
 from trustlabel.verify.core import CheckContext, Place, RateLimited, verify
 from trustlabel.verify.models import CodeCheckStats, RateBucket, ScanLog
@@ -66,13 +67,7 @@ def test_the_one_code_damm_check_agrees_with_the_codec(text):
     assert damm_valid(text) == codec.damm_valid(text)
 
 
-@pytest.mark.postgres
-@needs_postgresql
-def test_the_statement_is_short_enough_for_psycopg_to_cache_its_parsing():
-    assert len(core._postgresql_check_query().encode()) <= MAX_CACHED_STATEMENT_LENGTH
-
-
-def _scenario(world, settings, now):
+def _scenario(world, settings, now, extra_steps=()):
     """Every kind of check, in an order that exercises the running totals."""
     settings.TRUSTLABEL_COPY_CHECK_LIMIT = 3
     settings.TRUSTLABEL_RATE_PER_CODE = 5
@@ -100,6 +95,7 @@ def _scenario(world, settings, now):
         (world.code(index=16), {"client_ip": "203.0.113.5"}, 0),
     ]
     steps += [(world.code(index=17), {"client_ip": "198.51.100.7"}, 10 + i) for i in range(7)]
+    steps += extra_steps
     results = []
     request = RequestFactory().post("/api/v1/verify")
     for text, extra, minutes in steps:
@@ -140,17 +136,25 @@ def _stored():
 @needs_postgresql
 def test_one_statement_decides_and_stores_as_the_general_path(world, settings, monkeypatch):
     now = dt.datetime(2026, 5, 4, 3, 2, 1, 123456, tzinfo=dt.UTC)
-    fast = _scenario(world, settings, now)
+    pending = codes.do_create_label_order(
+        world.enterprise.actor, world.product, world.lot, 9, "open"
+    )
+    trace.do_commission_order(world.enterprise.actor, pending, 3, 5)
+    not_yet = [(world.code(pending, i), {}, 40 + i) for i in (0, 1, 2, 4, 5, 0)]
+    fast = _scenario(world, settings, now, not_yet)
     fast_stored = _stored()
     ScanLog.objects.all().delete()
     CodeCheckStats.objects.all().delete()
     RateBucket.objects.all().delete()
     monkeypatch.setattr(core, "one_statement_checks", lambda: False)
-    general = _scenario(world, settings, now)
+    general = _scenario(world, settings, now, not_yet)
     assert fast == general
     assert fast_stored == _stored()
     kinds = [r[0] for r in fast]
     assert {"genuine", "genuine_checked_before", "suspected_copy", "unknown"} <= set(kinds)
+    assert kinds[-6:] == ["not_activated"] * 2 + ["genuine", "genuine", "not_activated"] * 1 + [
+        "not_activated"
+    ]
     assert "rate_limited" in kinds
 
 

@@ -69,7 +69,7 @@ def record_checks(world, settings) -> Checks:
 
     biscuits = catalog.do_create_product(world.outsider.organisation, "4006381333931", "别家饼干")
     lot = catalog.do_create_lot(biscuits, "B1", day1, 100, "别家工厂")
-    order = codes.do_create_label_order(world.outsider.actor, biscuits, lot, 10, "open")
+    order = codes.do_create_label_order(world.outsider.actor, biscuits, lot, 10, "open", "issue")
     assert check(world.code(order, 0), at(day1, 15)) == "genuine"
     assert check("1234 5678 9012 3456 7890", at(day1, 16)) == "mistyped"
     return Checks(day1, day2, biscuits)

@@ -24,6 +24,7 @@ from trustlabel.catalog.models import Lot, Product
 from trustlabel.codes import actions as codes
 from trustlabel.codes.keys import code_key
 from trustlabel.codes.models import LabelOrder
+from trustlabel.trace import actions as trace
 
 DEMO = "（演示）"
 K = Organisation.Kind
@@ -201,7 +202,10 @@ class Command(BaseCommand):
 
     def order(self, actor, product, lot, layout, quantity) -> LabelOrder:
         order = LabelOrder.objects.filter(product=product, layout=layout).order_by("pk").first()
-        return order or codes.do_create_label_order(actor, product, lot, quantity, layout)
+        if order is None:
+            order = codes.do_create_label_order(actor, product, lot, quantity, layout)
+            trace.do_commission_order(actor, order)  # labels on products: active
+        return order
 
 
 def demo_image(gtin: str) -> bytes:

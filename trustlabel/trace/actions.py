@@ -1,0 +1,178 @@
+"""Every write of the trace app: capturing EPCIS events, commissioning label orders."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from trustlabel.accounts.access import Actor
+from trustlabel.codes.models import LabelOrder
+
+from .capture import Outcome, Prepared, prepare, store, time_text
+from .documents import GS1_CONTEXT
+from .identifiers import dl_escape
+from .models import CaptureJob, Commissioning, Event
+from .schema import Problem, document_problems, event_problems
+
+# Our own EPCIS extension namespace: which label order a commissioning event activates.
+TL_NAMESPACE = "https://trustlabel.org/epcis/"
+
+
+class CaptureRefused(Exception):
+    """Nothing was captured; `problems` says why, event by event and field by field."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems)
+        self.problems = problems
+
+
+class EventConflict(CaptureRefused):
+    """An event with this ID and other content is stored already."""
+
+
+def do_capture_event(actor: Actor, event) -> tuple[Event, bool]:
+    """One event (POST /epcis/events): the stored event, and whether it is new (False:
+    the same event was stored before)."""
+    problems = event_problems(event)
+    if problems:
+        raise CaptureRefused(problems)
+    prepared, problems = _prepare_all([event], None, [None])
+    if problems:
+        raise CaptureRefused(problems)
+    outcome = store(prepared, actor.organisation)
+    if outcome.conflicts:
+        raise EventConflict(outcome.conflicts)
+    return (outcome.stored or outcome.already)[0], bool(outcome.stored)
+
+
+def do_start_capture(actor: Actor, document, behaviour: str) -> CaptureJob:
+    """A document (POST /epcis/capture), checked now and stored by a worker.
+
+    Anything wrong with the document itself refuses it whole; so does any wrong event
+    when the whole document is to be rolled back. With `proceed`, the wrong events are
+    noted in the job and the others stored."""
+    problems = document_problems(document)
+    if any(p.event is None for p in problems) or (
+        problems and behaviour == CaptureJob.ErrorBehaviour.ROLLBACK
+    ):
+        raise CaptureRefused(problems)
+    from .tasks import run_capture
+
+    job = CaptureJob.objects.create(
+        organisation=actor.organisation,
+        error_behaviour=behaviour,
+        document=document,
+        event_count=len(document["epcisBody"]["eventList"]),
+        errors=[p.as_dict() for p in problems],
+    )
+    transaction.on_commit(lambda: run_capture.enqueue(str(job.pk)))
+    return job
+
+
+class _Undo(Exception):
+    pass
+
+
+def do_run_capture(job_id: str) -> None:
+    """Store a capture job's events; in `rollback` mode all or none of them."""
+    job = CaptureJob.objects.filter(pk=job_id, running=True).first()
+    if job is None:
+        return  # done already (a task run twice) or gone
+    events = job.document["epcisBody"]["eventList"]
+    skipped = {e["event"] for e in job.errors}
+    places = [i for i in range(len(events)) if i not in skipped]
+    prepared, problems = _prepare_all(
+        [events[i] for i in places], job.document.get("@context"), places
+    )
+    rollback = job.error_behaviour == CaptureJob.ErrorBehaviour.ROLLBACK
+    outcome = Outcome()
+    if not (problems and rollback):
+        places = [place for place in places if place not in {p.event for p in problems}]
+        try:
+            with transaction.atomic():
+                outcome = store(prepared, job.organisation, job)
+                conflicts = [_placed(p, places) for p in outcome.conflicts]
+                problems += conflicts
+                if conflicts and rollback:
+                    raise _Undo
+        except _Undo:
+            outcome = Outcome()
+    job.errors = [*job.errors, *(p.as_dict() for p in problems)]
+    job.stored_count = len(outcome.stored)
+    job.success = not job.errors
+    job.running = False
+    job.finished_at = timezone.now()
+    job.document = None  # stored as events now, or refused: the copy is not kept
+    job.save()
+
+
+def _prepare_all(events: list, context, places: list) -> tuple[list[Prepared], list[Problem]]:
+    """The events ready to store, and the problems of those whose event hash could not be
+    computed (named by `places`, their places in the document)."""
+    prepared, problems = [], []
+    for event, place in zip(events, places, strict=True):
+        try:
+            prepared.append(prepare(event, context))
+        except ValueError as e:
+            problems.append(Problem(place, "", str(e)))
+    return prepared, problems
+
+
+def _placed(problem: Problem, places: list[int]) -> Problem:
+    """A problem about the n-th event stored, named by its place in the document."""
+    return Problem(places[problem.event], problem.field, problem.message)
+
+
+@transaction.atomic
+def do_commission_order(
+    actor: Actor, order: LabelOrder, first: int = 1, last: int | None = None
+) -> Commissioning:
+    """Commission labels `first` to `last` (1-based places in the order; all by default):
+    one ObjectEvent (ADD, commissioning, active) for the lot's class with their number,
+    never a list of the codes, which would hand out valid codes to anyone who reads it.
+    The label order is named in the event's ILMD (our extension)."""
+    if not actor.can_manage(order.organisation_id):
+        raise PermissionDenied
+    last = order.quantity if last is None else last
+    if not 1 <= first <= last <= order.quantity:
+        raise ValidationError(
+            _("Labels %(first)d to %(last)d are not in this order of %(quantity)d.")
+            % {"first": first, "last": last, "quantity": order.quantity}
+        )
+    start, end = order.serial_start + first - 1, order.serial_start + last
+    # Runs never overlap, which lets a check find the one run that may cover a code.
+    LabelOrder.objects.select_for_update().filter(pk=order.pk).first()
+    if order.commissionings.filter(serial_start__lt=end, serial_end__gt=start).exists():
+        raise ValidationError(_("Some of these labels are commissioned already."))
+    now = timezone.localtime()
+    offset = now.strftime("%z")
+    event = {
+        "@context": [GS1_CONTEXT, {"tl": TL_NAMESPACE}],
+        "type": "ObjectEvent",
+        "eventTime": time_text(now),
+        "eventTimeZoneOffset": f"{offset[:3]}:{offset[3:]}",
+        "action": "ADD",
+        "bizStep": "commissioning",
+        "disposition": "active",
+        "quantityList": [{"epcClass": _lot_class(order), "quantity": last - first + 1}],
+        "ilmd": {
+            "tl:labelOrder": f"{settings.TRUSTLABEL_BASE_URL}/label-orders/{order.pk}",
+            "tl:layout": order.layout,
+            "tl:firstLabel": first,
+            "tl:lastLabel": last,
+        },
+    }
+    stored, _new = do_capture_event(actor, event)
+    return Commissioning.objects.create(
+        order=order,
+        event=stored,
+        key_version=order.key_version_id,
+        serial_start=start,
+        serial_end=end,
+    )
+
+
+def _lot_class(order: LabelOrder) -> str:
+    """The order's lot as an EPC class (LGTIN), as a GS1 Digital Link."""
+    return f"https://id.gs1.org/01/{order.product.gtin}/10/{dl_escape(order.lot.lot_number)}"

@@ -1,0 +1,232 @@
+"""The EPCIS 2.0 REST bindings (GS1's openapi.yaml) at /epcis/: capture and query.
+
+Clients authenticate as for the JSON API (an API key as `Authorization: Bearer`, or a
+signed-in session). An organisation sees the events it captured and those about its own
+products; the association and inspectors see every event.
+"""
+
+import json
+import uuid
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+
+from trustlabel.accounts.access import Actor
+from trustlabel.accounts.api_auth import enterprise_auth
+from trustlabel.accounts.models import Organisation
+
+from . import documents, query
+from .actions import CaptureRefused, EventConflict, do_capture_event, do_start_capture
+from .models import CaptureJob, Event, EventParty
+
+epcis = NinjaAPI(
+    title="TrustLabel EPCIS 2.0 repository",
+    version="2.0.0",
+    description="GS1 EPCIS 2.0 capture and query (REST bindings), JSON-LD.",
+    urls_namespace="epcis",
+    auth=enterprise_auth,
+)
+
+JSON_TYPES = ("application/json", "application/ld+json")
+
+
+def visible_events(actor: Actor):
+    """The events this organisation may see."""
+    if actor.organisation.kind in (Organisation.Kind.ASSOCIATION, Organisation.Kind.INSPECTOR):
+        return Event.objects.all()
+    return Event.objects.filter(
+        pk__in=EventParty.objects.filter(organisation=actor.organisation).values("event_id")
+    )
+
+
+def _json(data, status: int = 200, **headers) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+        status=status,
+        content_type="application/ld+json" if status < 400 else "application/problem+json",
+    )
+    response["GS1-EPCIS-Version"] = documents.EPCIS_VERSION
+    response["GS1-CBV-Version"] = documents.CBV_VERSION
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def _problem(status: int, exception: str, title: str, errors=(), **headers) -> HttpResponse:
+    body = {"type": f"epcisException:{exception}", "title": title, "status": status}
+    if errors:
+        body["errors"] = [documents.problem(e.as_dict(), exception, status) for e in errors]
+    return _json(body, status, **headers)
+
+
+def _limits() -> dict:
+    return {
+        "GS1_EPCIS_Capture_Limit": str(settings.TRUSTLABEL_EPCIS_CAPTURE_LIMIT),
+        "GS1_EPCIS_Capture_File_Size_Limit": str(settings.TRUSTLABEL_EPCIS_CAPTURE_SIZE_LIMIT),
+        "GS1_Capture_Error_Behaviour": "all",
+    }
+
+
+def _body(request: HttpRequest, limit: int):
+    """The request's JSON, or a problem response."""
+    if request.content_type not in JSON_TYPES:
+        return _problem(
+            415, "UnsupportedMediaTypeException", _("Send JSON or JSON-LD."), **_limits()
+        )
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    data = request.read(limit + 1) if length <= limit else b""
+    if length > limit or len(data) > limit:
+        return _problem(
+            413,
+            "CaptureLimitExceededException",
+            _("The document is larger than %(limit)d bytes.") % {"limit": limit},
+            **_limits(),
+        )
+    try:
+        return json.loads(data)
+    except ValueError:
+        return _problem(400, "ValidationException", _("The body is not valid JSON."))
+
+
+@epcis.post("/capture", summary="Capture an EPCIS document (asynchronous)")
+def capture(request):
+    document = _body(request, settings.TRUSTLABEL_EPCIS_CAPTURE_SIZE_LIMIT)
+    if isinstance(document, HttpResponse):
+        return document
+    document = _as_capture_document(document)
+    behaviour = request.headers.get("GS1-Capture-Error-Behaviour", "rollback")
+    if behaviour not in CaptureJob.ErrorBehaviour.values:
+        return _problem(
+            400,
+            "ValidationException",
+            _("GS1-Capture-Error-Behaviour is rollback or proceed."),
+        )
+    events = document.get("epcisBody", {}).get("eventList") if isinstance(document, dict) else None
+    if isinstance(events, list) and len(events) > settings.TRUSTLABEL_EPCIS_CAPTURE_LIMIT:
+        return _problem(
+            413,
+            "CaptureLimitExceededException",
+            _("A document may hold at most %(limit)d events.")
+            % {"limit": settings.TRUSTLABEL_EPCIS_CAPTURE_LIMIT},
+            **_limits(),
+        )
+    try:
+        job = do_start_capture(request.actor, document, behaviour)
+    except CaptureRefused as e:
+        return _problem(
+            400,
+            "ValidationException",
+            _("The document is not valid; nothing was stored."),
+            e.problems,
+        )
+    job.refresh_from_db()  # the task may have run already (immediate backend)
+    return _json(documents.capture_job(job), 202, Location=f"/epcis/capture/{job.pk}", **_limits())
+
+
+def _as_capture_document(document):
+    """An EPCISQueryDocument's events, as the EPCISDocument a capture stores."""
+    if not isinstance(document, dict) or document.get("type") != "EPCISQueryDocument":
+        return document
+    body = document.get("epcisBody")
+    results = body.get("queryResults", {}) if isinstance(body, dict) else {}
+    events = results.get("resultsBody", {}).get("eventList", [])
+    return {
+        "@context": document.get("@context"),
+        "type": "EPCISDocument",
+        "schemaVersion": document.get("schemaVersion", "2.0"),
+        "creationDate": document.get("creationDate"),
+        "epcisBody": {"eventList": events},
+    }
+
+
+@epcis.get("/capture", summary="The capture jobs of this organisation")
+def capture_jobs(request):
+    jobs = CaptureJob.objects.filter(organisation=request.actor.organisation)[:100]
+    return _json([documents.capture_job(job) for job in jobs])
+
+
+@epcis.get("/capture/{capture_id}", summary="One capture job")
+def capture_job(request, capture_id: str):
+    job_id = _uuid(capture_id)
+    job = CaptureJob.objects.filter(pk=job_id).first() if job_id else None
+    if job is None or not (
+        request.actor.is_association or job.organisation_id == request.actor.organisation.pk
+    ):
+        return _problem(404, "NoSuchNameException", _("No such capture job."))
+    return _json(documents.capture_job(job))
+
+
+def _uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+@epcis.post("/events", summary="Capture one event (synchronous)")
+def capture_event(request):
+    event = _body(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    if isinstance(event, HttpResponse):
+        return event
+    try:
+        stored, created = do_capture_event(request.actor, event)
+    except EventConflict as e:
+        return _problem(
+            409,
+            "ResourceAlreadyExistsException",
+            _("An event with this ID and other content is stored already."),
+            e.problems,
+        )
+    except CaptureRefused as e:
+        return _problem(
+            400, "ValidationException", _("The event is not valid; it was not stored."), e.problems
+        )
+    return _json(
+        stored.body,
+        201 if created else 200,
+        Location=f"/epcis/events/{quote(stored.event_id, safe='')}",
+    )
+
+
+def _answer(request, events, extra: dict | None = None):
+    params = {**request.GET.dict(), **(extra or {})}
+    fmt = documents.epc_format(request.headers.get("GS1-EPC-Format"))
+    try:
+        page = query.run(events, params)
+    except query.QueryParameterError as e:
+        return _problem(400, "QueryParameterException", str(e))
+    headers = {"GS1_EPC_Format": fmt}
+    if page.next_token:
+        following = {**request.GET.dict(), "nextPageToken": page.next_token}
+        headers["Link"] = f'<{request.path}?{urlencode(following)}>; rel="next"'
+    return _json(documents.query_document(page.events, fmt), **headers)
+
+
+@epcis.get("/events", summary="Query events")
+def events(request):
+    return _answer(request, visible_events(request.actor))
+
+
+@epcis.get("/events/{path:event_id}", summary="One event, with its error declarations")
+def event(request, event_id: str):
+    found = list(visible_events(request.actor).filter(event_id=event_id).order_by("pk"))
+    if not found:
+        return _problem(404, "NoSuchNameException", _("No such event."))
+    fmt = documents.epc_format(request.headers.get("GS1-EPC-Format"))
+    return _json(documents.query_document(found, fmt), GS1_EPC_Format=fmt)
+
+
+@epcis.get("/epcs/{path:epc}/events", summary="Events about one identifier")
+def epc_events(request, epc: str):
+    return _answer(request, visible_events(request.actor), {"MATCH_anyEPC": epc})
+
+
+@epcis.get("/eventTypes/{event_type}/events", summary="Events of one type")
+def event_type_events(request, event_type: str):
+    return _answer(request, visible_events(request.actor), {"eventType": event_type})

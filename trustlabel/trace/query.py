@@ -1,0 +1,179 @@
+"""EPCIS 2.0 queries (SimpleEventQuery parameters, REST bindings) over the repository.
+
+List parameters are pipe-delimited: values of one parameter are alternatives, parameters
+are all required. CBV values match in any spelling (vocabulary.py) and GS1 keys in either
+form (identifiers.py); `urn:epc:idpat:` patterns match the keys they describe.
+"""
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.core import signing
+from django.db.models import Q, QuerySet
+
+from .capture import parse_time
+from .identifiers import IdentifierError, epc_key, urn_to_dl
+from .models import Event, EventEPC, EventQuantity, EventType
+from .vocabulary import short_cbv
+
+DEFAULT_PER_PAGE = 30
+MAX_PER_PAGE = 1000
+TOKEN_SALT = "trustlabel.trace.next-page"  # noqa: S105 - a signing salt, not a secret
+TOKEN_MAX_AGE = 3600  # seconds a next-page token stays good
+
+
+class QueryParameterError(ValueError):
+    """A parameter the repository cannot answer (EPCIS QueryParameterException)."""
+
+
+# MATCH_ parameters: the roles of the identifiers they look at.
+_EPC_MATCHES = {
+    "MATCH_epc": ("epc", "child"),
+    "MATCH_parentID": ("parent",),
+    "MATCH_inputEPC": ("input",),
+    "MATCH_outputEPC": ("output",),
+    "MATCH_anyEPC": ("epc", "child", "input", "output", "parent"),
+}
+_CLASS_MATCHES = {
+    "MATCH_epcClass": ("quantity", "child"),
+    "MATCH_inputEPCClass": ("input",),
+    "MATCH_outputEPCClass": ("output",),
+    "MATCH_anyEPCClass": ("quantity", "child", "input", "output"),
+}
+_TIME_FILTERS = {
+    "GE_eventTime": "event_time__gte",
+    "LT_eventTime": "event_time__lt",
+    "GE_recordTime": "record_time__gte",
+    "LT_recordTime": "record_time__lt",
+}
+_EQUAL_FILTERS = {
+    "EQ_bizStep": ("biz_step", short_cbv),
+    "EQ_disposition": ("disposition", short_cbv),
+    "EQ_readPoint": ("read_point", epc_key),
+    "EQ_bizLocation": ("biz_location", epc_key),
+    "EQ_action": ("action", str),
+    "EQ_eventID": ("event_id", str),
+}
+_PAGING = {"perPage", "nextPageToken"}
+KNOWN = {"eventType", *_EPC_MATCHES, *_CLASS_MATCHES, *_TIME_FILTERS, *_EQUAL_FILTERS, *_PAGING}
+
+
+@dataclass(frozen=True)
+class Page:
+    events: list[Event]
+    next_token: str | None
+
+
+def run(events: QuerySet, params: dict[str, str]) -> Page:
+    """One page of the events in `events` that match `params` (strings, as in the URL)."""
+    unknown = sorted(set(params) - KNOWN)
+    if unknown:
+        raise QueryParameterError(f"Unknown query parameter: {', '.join(unknown)}.")
+    filters = {k: v for k, v in params.items() if k not in _PAGING}
+    events = events.filter(_conditions(filters))
+    per_page = _per_page(params.get("perPage"))
+    after = _token_position(params.get("nextPageToken"), filters)
+    if after is not None:
+        moment, pk = after
+        events = events.filter(Q(record_time__gt=moment) | Q(record_time=moment, pk__gt=pk))
+    found = list(events.order_by("record_time", "pk")[: per_page + 1])
+    next_token = None
+    if len(found) > per_page:
+        found = found[:per_page]
+        last = found[-1]
+        next_token = signing.dumps(
+            {"after": [last.record_time.isoformat(), last.pk], "q": _digest(filters)},
+            salt=TOKEN_SALT,
+        )
+    return Page(found, next_token)
+
+
+def _conditions(params: dict[str, str]) -> Q:
+    condition = Q()
+    for name, value in params.items():
+        values = [v for v in value.split("|") if v]
+        if not values:
+            raise QueryParameterError(f"{name}: a value is needed.")
+        if name == "eventType":
+            bad = set(values) - set(EventType.values)
+            if bad:
+                raise QueryParameterError(f"eventType: not an event type: {', '.join(bad)}.")
+            condition &= Q(event_type__in=values)
+        elif name in _TIME_FILTERS:
+            condition &= Q(**{_TIME_FILTERS[name]: _time(name, value)})
+        elif name in _EQUAL_FILTERS:
+            column, normal = _EQUAL_FILTERS[name]
+            condition &= Q(**{f"{column}__in": [normal(v) for v in values]})
+        elif name in _EPC_MATCHES:
+            condition &= Q(
+                pk__in=EventEPC.objects.filter(
+                    _key_matches("epc", values), role__in=_EPC_MATCHES[name]
+                ).values("event_id")
+            )
+        else:
+            condition &= Q(
+                pk__in=EventQuantity.objects.filter(
+                    _key_matches("epc_class", values, classes=True), role__in=_CLASS_MATCHES[name]
+                ).values("event_id")
+            )
+    return condition
+
+
+def _key_matches(column: str, values: list[str], classes: bool = False) -> Q:
+    """Identifiers equal to one of `values`, or described by one of its patterns."""
+    condition = Q()
+    for value in values:
+        if value.startswith("urn:epc:idpat:"):
+            condition |= _pattern(column, value, classes)
+        else:
+            condition |= Q(**{column: epc_key(value)})
+    return condition
+
+
+def _pattern(column: str, pattern: str, classes: bool) -> Q:
+    """`urn:epc:idpat:sgtin:<company>.<item>.*`: every item of one GTIN (and, for classes,
+    the GTIN itself and its lots)."""
+    try:
+        gtin = urn_to_dl(pattern)  # https://id.gs1.org/01/<GTIN-14>
+    except IdentifierError as e:
+        raise QueryParameterError(
+            f"{pattern}: only patterns of one GTIN (urn:epc:idpat:sgtin:C.I.*) are supported."
+        ) from e
+    if classes:
+        return Q(**{column: gtin}) | Q(**{f"{column}__startswith": gtin + "/"})
+    return Q(**{f"{column}__startswith": gtin + "/21/"})
+
+
+def _time(name: str, value: str) -> dt.datetime:
+    try:
+        # A "+" in an unencoded query string arrives as a space.
+        return parse_time(value.replace(" ", "+"))
+    except ValueError as e:
+        raise QueryParameterError(f"{name}: not a time with its offset: {value}.") from e
+
+
+def _per_page(value: str | None) -> int:
+    if value is None:
+        return DEFAULT_PER_PAGE
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PER_PAGE:
+        raise QueryParameterError(f"perPage: a whole number from 1 to {MAX_PER_PAGE}.")
+    return int(value)
+
+
+def _token_position(token: str | None, filters: dict) -> tuple[dt.datetime, int] | None:
+    if token is None:
+        return None
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
+    except signing.BadSignature as e:
+        raise QueryParameterError("nextPageToken: not a token of this query, or expired.") from e
+    if data.get("q") != _digest(filters):
+        raise QueryParameterError("nextPageToken: given with other query parameters.")
+    moment, pk = data["after"]
+    return dt.datetime.fromisoformat(moment), pk
+
+
+def _digest(filters: dict) -> str:
+    return hashlib.sha256(json.dumps(filters, sort_keys=True).encode()).hexdigest()[:16]

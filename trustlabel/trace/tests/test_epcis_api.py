@@ -1,0 +1,267 @@
+"""The EPCIS 2.0 REST bindings: capture and query, as a GS1 client uses them."""
+
+import copy
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+
+from trustlabel.trace.models import CaptureJob, Event
+from trustlabel.trace.schema import query_document_problems
+
+EXAMPLES = Path(__file__).parent / "epcis_examples"
+DOCUMENTS = sorted(
+    path
+    for path in EXAMPLES.glob("*.jsonld")
+    if json.loads(path.read_text())["type"] in ("EPCISDocument", "EPCISQueryDocument")
+)
+RAW = {"HTTP_GS1_EPC_FORMAT": "Never_Translates"}
+COMMISSIONED = 2  # the world's two label orders were commissioned by events of their own
+
+
+def example(name: str) -> dict:
+    return json.loads((EXAMPLES / name).read_text())
+
+
+def events_of(document: dict) -> list[dict]:
+    body = document["epcisBody"]
+    if "eventList" in body:
+        return body["eventList"]
+    return body["queryResults"]["resultsBody"]["eventList"]
+
+
+def post(party, path: str, data, **headers):
+    return Client().post(
+        path,
+        json.dumps(data),
+        content_type="application/ld+json",
+        headers={**party.api_headers(), **headers},
+    )
+
+
+def get(party, path: str, **extra):
+    return Client().get(path, headers=party.api_headers(), **extra)
+
+
+def found(response) -> list[dict]:
+    assert response.status_code == 200, response.content
+    document = response.json()
+    assert query_document_problems(document) == []
+    return events_of(document)
+
+
+@pytest.fixture
+def capture(django_capture_on_commit_callbacks):
+    """POST /epcis/capture, the worker's task run as the request's transaction commits,
+    then the capture job as GET gives it."""
+
+    def run(party, document, **headers):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post(party, "/epcis/capture", document, **headers)
+        assert response.status_code == 202, response.content
+        job = response.json()
+        assert response["Location"] == f"/epcis/capture/{job['captureID']}"
+        assert int(response["GS1-EPCIS-Capture-Limit"]) >= 10000
+        return get(party, response["Location"]).json()
+
+    return run
+
+
+def without_server_fields(event: dict, original: dict) -> dict:
+    """The repository sets the record time, and the event ID where there was none."""
+    event = {k: v for k, v in event.items() if k != "recordTime"}
+    if "eventID" not in original:
+        event.pop("eventID")
+    return event
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda path: path.stem)
+def test_it_captures_every_gs1_example_and_gives_each_event_back(world, path, capture):
+    document = json.loads(path.read_text())
+    job = capture(world.enterprise, document)
+    assert job["running"] is False
+    assert job["success"] is True, job["errors"]
+    for original in events_of(document):
+        stored = Event.objects.get(
+            event_id=original.get("eventID") or Event.objects.latest("pk").event_id,
+            declares_error="errorDeclaration" in original,
+        )
+        url = "/epcis/events/" + quote(stored.event_id, safe="")
+        (back,) = [
+            e
+            for e in found(get(world.enterprise, url, **RAW))
+            if ("errorDeclaration" in e) == ("errorDeclaration" in original)
+        ]
+        expected = {"@context": document["@context"], **original}
+        if "@context" in original:
+            expected = original
+        assert without_server_fields(back, original) == without_server_fields(expected, original)
+
+
+def test_it_refuses_an_invalid_document_whole_naming_event_and_field(world, capture):
+    document = example("Example_9.6.1-ObjectEvent.jsonld")
+    events_of(document)[1]["eventTime"] = "yesterday"
+    response = post(world.enterprise, "/epcis/capture", document)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"] == "epcisException:ValidationException"
+    assert [(e["event"], e["field"]) for e in problem["errors"]] == [(1, "eventTime")]
+    assert "event 1, field eventTime" in problem["errors"][0]["detail"]
+    assert Event.objects.count() == COMMISSIONED  # nothing more than the world's own
+    assert CaptureJob.objects.count() == 0
+
+
+def test_proceed_stores_the_valid_events_and_reports_the_others(world, capture):
+    document = example("Example_9.6.1-ObjectEvent.jsonld")
+    events_of(document)[0]["action"] = "SHOUT"
+    job = capture(world.enterprise, document, **{"GS1-Capture-Error-Behaviour": "proceed"})
+    assert job["success"] is False
+    assert [(e["event"], e["field"]) for e in job["errors"]] == [(0, "action")]
+    assert Event.objects.count() == COMMISSIONED + 1
+
+
+def test_capturing_the_same_events_twice_stores_them_once(world, capture):
+    document = example("Example_9.6.2-ObjectEvent.jsonld")
+    for event in events_of(document):
+        event.pop("eventID")
+    capture(world.enterprise, document)
+    capture(world.enterprise, copy.deepcopy(document))
+    assert Event.objects.count() == COMMISSIONED + 1
+    assert Event.objects.latest("pk").event_id.startswith("ni:///sha-256;")
+
+
+def test_one_event_is_created_repeated_or_in_conflict(world, capture):
+    document = example("Example_9.6.2-ObjectEvent.jsonld")
+    event = {"@context": document["@context"], **events_of(document)[0]}
+    first = post(world.enterprise, "/epcis/events", event)
+    assert first.status_code == 201, first.content
+    assert first["Location"] == "/epcis/events/" + quote(event["eventID"], safe="")
+    assert post(world.enterprise, "/epcis/events", event).status_code == 200
+    changed = {**event, "bizStep": "shipping"}
+    conflict = post(world.enterprise, "/epcis/events", changed)
+    assert conflict.status_code == 409
+    assert conflict.json()["type"] == "epcisException:ResourceAlreadyExistsException"
+    assert Event.objects.count() == COMMISSIONED + 1
+
+
+def test_it_refuses_what_is_not_json_or_too_big(world, settings, capture):
+    response = Client().post(
+        "/epcis/capture",
+        "{oops",
+        content_type="application/json",
+        headers=world.enterprise.api_headers(),
+    )
+    assert response.status_code == 400
+    response = Client().post(
+        "/epcis/capture", "x", content_type="text/plain", headers=world.enterprise.api_headers()
+    )
+    assert response.status_code == 415
+    settings.TRUSTLABEL_EPCIS_CAPTURE_LIMIT = 1
+    response = post(world.enterprise, "/epcis/capture", example("Example_9.6.1-ObjectEvent.jsonld"))
+    assert response.status_code == 413
+    assert response["GS1-EPCIS-Capture-Limit"] == "1"
+
+
+def _shipping_world(world, capture):
+    """GS1's 9.6.1 examples, captured by the enterprise, and one of its own products."""
+    capture(world.enterprise, example("Example_9.6.1-ObjectEvent.jsonld"))
+    capture(
+        world.enterprise,
+        example("WithDigitalLinkID__Example_9.6.1-ObjectEventWithDigitalLink.jsonld"),
+    )
+
+
+def test_queries_match_vocabulary_and_keys_in_any_spelling(world, capture):
+    _shipping_world(world, capture)
+    shipping = found(get(world.enterprise, "/epcis/events", data={"EQ_bizStep": "shipping"}))
+    as_urn = found(
+        get(
+            world.enterprise,
+            "/epcis/events",
+            data={"EQ_bizStep": "urn:epcglobal:cbv:bizstep:shipping"},
+        )
+    )
+    assert len(shipping) == 2 and as_urn == shipping
+    urn = "urn:epc:id:sgtin:0614141.107346.2017"
+    link = "https://id.gs1.org/01/10614141073464/21/2017"
+    by_urn = found(get(world.enterprise, "/epcis/events", data={"MATCH_epc": urn}))
+    by_link = found(get(world.enterprise, "/epcis/events", data={"MATCH_epc": link}))
+    assert len(by_urn) == 1 and by_urn == by_link
+    assert by_urn[0]["epcList"][0] == link  # no GS1-EPC-Format: Digital Links
+    as_urns = found(
+        get(
+            world.enterprise,
+            "/epcis/events",
+            data={"MATCH_epc": link},
+            HTTP_GS1_EPC_FORMAT="Always_EPC_URN",
+        )
+    )
+    assert as_urns[0]["epcList"][0] == urn
+    pattern = found(
+        get(
+            world.enterprise,
+            "/epcis/events",
+            data={"MATCH_epc": "urn:epc:idpat:sgtin:0614141.107346.*"},
+        )
+    )
+    assert len(pattern) == 2  # 9.6.1's first event names two items of that GTIN
+    assert found(get(world.enterprise, "/epcis/epcs/" + quote(link, safe="") + "/events")) == by_urn
+    day = {"GE_eventTime": "2005-04-04T00:00:00-06:00", "LT_eventTime": "2005-04-05T00:00:00-06:00"}
+    timed = found(get(world.enterprise, "/epcis/events", data=day))
+    assert {e["eventTime"][:10] for e in timed} == {"2005-04-04"}
+    typed = found(get(world.enterprise, "/epcis/eventTypes/ObjectEvent/events"))
+    assert len(typed) == COMMISSIONED + 4
+
+
+def test_it_pages_with_a_next_page_token(world, capture):
+    _shipping_world(world, capture)
+    seen, url, data = [], "/epcis/events", {"perPage": "3"}
+    while url:
+        response = get(world.enterprise, url, data=data)
+        seen += found(response)
+        link = response.get("Link")
+        url, data = (link[1 : link.index(">")], None) if link else (None, None)
+    assert len(seen) == COMMISSIONED + 4
+    assert len({e["eventID"] for e in seen}) == COMMISSIONED + 4
+    bad = get(world.enterprise, "/epcis/events", data={"perPage": "3", "nextPageToken": "forged"})
+    assert bad.status_code == 400
+    assert bad.json()["type"] == "epcisException:QueryParameterException"
+
+
+def test_unknown_parameters_are_refused(world, capture):
+    response = get(world.enterprise, "/epcis/events", data={"EQ_colour": "red"})
+    assert response.status_code == 400
+    assert "EQ_colour" in response.json()["title"]
+
+
+def test_who_sees_which_events(world, capture):
+    _shipping_world(world, capture)
+    for party in (world.enterprise, world.association, world.inspector):
+        assert len(found(get(party, "/epcis/events"))) == COMMISSIONED + 4
+    assert found(get(world.outsider, "/epcis/events")) == []
+    assert found(get(world.distributor, "/epcis/events")) == []
+    event_id = Event.objects.first().event_id
+    assert get(world.outsider, "/epcis/events/" + quote(event_id, safe="")).status_code == 404
+    assert Client().get("/epcis/events").status_code == 401
+    assert Client().post("/epcis/capture", "{}", content_type="application/json").status_code == 401
+    job = CaptureJob.objects.first()
+    assert get(world.outsider, f"/epcis/capture/{job.pk}").status_code == 404
+    assert get(world.enterprise, f"/epcis/capture/{job.pk}").status_code == 200
+
+
+def test_an_event_about_an_enterprises_product_is_its_to_see(world, capture):
+    document = example("Example_9.6.2-ObjectEvent.jsonld")
+    event = events_of(document)[0]
+    event.pop("eventID")
+    event["epcList"] = [
+        f"https://verify.example.org/01/{world.product.gtin}/21/{world.code(index=3)}"
+    ]
+    event.pop("quantityList", None)
+    capture(world.distributor, document)
+    # its product: the world's commissioning events and this one
+    assert len(found(get(world.enterprise, "/epcis/events"))) == COMMISSIONED + 1
+    assert len(found(get(world.distributor, "/epcis/events"))) == 1  # it captured it
+    assert found(get(world.outsider, "/epcis/events")) == []
