@@ -17,6 +17,7 @@ urlpatterns = [
     path("portal/catalog/", include("trustlabel.catalog.urls")),
     path("portal/codes/", include("trustlabel.codes.urls")),
     path("portal/scans/", include("trustlabel.verify.portal_urls")),
+    path("portal/trace/", include("trustlabel.trace.urls")),
     path("", include("trustlabel.verify.urls")),
 ]
 

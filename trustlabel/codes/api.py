@@ -19,6 +19,7 @@ from trustlabel.catalog.api import get_visible, reader, writer
 from trustlabel.catalog.views import visible_lots, visible_products
 
 from . import actions
+from .models import LabelOrder
 from .views import visible_exports, visible_orders
 
 router = Router(tags=["label orders"], auth=enterprise_auth)
@@ -29,6 +30,11 @@ class LabelOrderIn(Schema):
     lot_id: int
     quantity: int
     layout: str
+    activation: str = Field(
+        LabelOrder.Activation.COMMISSIONING,
+        description="`commissioning` (codes answer not_activated until a commissioning event "
+        "covers them) or `issue` (active from the start)",
+    )
 
 
 class LabelOrderOut(Schema):
@@ -38,6 +44,7 @@ class LabelOrderOut(Schema):
     lot_id: int
     quantity: int
     layout: str
+    activation: str
     key_version: int
     created_at: dt.datetime
 
@@ -105,7 +112,9 @@ def create_order(request, payload: LabelOrderIn):
     actor = writer(request)
     product = get_visible(visible_products(actor), payload.product_id, _("No such product."))
     lot = get_visible(visible_lots(actor), payload.lot_id, _("No such lot."))
-    order = actions.do_create_label_order(actor, product, lot, payload.quantity, payload.layout)
+    order = actions.do_create_label_order(
+        actor, product, lot, payload.quantity, payload.layout, payload.activation
+    )
     return Status(201, order)
 
 

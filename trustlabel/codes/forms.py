@@ -18,6 +18,16 @@ class LabelOrderForm(forms.Form):
     layout = forms.ChoiceField(
         label=_("Label layout"), choices=LabelOrder.Layout.choices, widget=forms.RadioSelect
     )
+    activation = forms.ChoiceField(
+        label=_("Labels become active"),
+        choices=LabelOrder.Activation.choices,
+        initial=LabelOrder.Activation.COMMISSIONING,
+        widget=forms.RadioSelect,
+        help_text=_(
+            'Until commissioned, a label answers "not activated": labels stolen before '
+            "they are put on products show up."
+        ),
+    )
 
     def __init__(self, organisation, *args, **kwargs):
         super().__init__(*args, **kwargs)

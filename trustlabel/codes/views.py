@@ -43,7 +43,12 @@ def order_create(request):
         chosen = form.cleaned_data
         try:
             order = actions.do_create_label_order(
-                actor, chosen["product"], chosen["lot"], chosen["quantity"], chosen["layout"]
+                actor,
+                chosen["product"],
+                chosen["lot"],
+                chosen["quantity"],
+                chosen["layout"],
+                chosen["activation"],
             )
         except ValidationError as e:
             add_action_errors(form, e)
@@ -64,6 +69,8 @@ def order_detail(request, pk: int):
             "order": order,
             "exports": exports,
             "may_export": request.actor.can_export(order.organisation_id),
+            "may_commission": request.actor.can_manage(order.organisation_id),
+            "commissionings": order.commissionings.select_related("event", "order"),
             "export_form": ExportForm(),
             "refresh": REFRESH_SECONDS if any(e.status in _IN_PROGRESS for e in exports) else 0,
         },

@@ -194,4 +194,13 @@ class Commissioning(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order_id}: {self.serial_start}-{self.serial_end}"
+        return f"{self.order_id}: {self.first_label}-{self.last_label}"
+
+    @property
+    def first_label(self) -> int:
+        """The run's first label, by its place in the order (from 1)."""
+        return self.serial_start - self.order.serial_start + 1
+
+    @property
+    def last_label(self) -> int:
+        return self.serial_end - self.order.serial_start

@@ -51,6 +51,7 @@ def order_form(world, **changes) -> dict:
         "lot": world.lot.pk,
         "quantity": "250",
         "layout": "open",
+        "activation": "commissioning",
         **changes,
     }
 
@@ -61,6 +62,7 @@ def test_it_makes_a_label_order(world, role):
     order = LabelOrder.objects.get(quantity=250)
     assert response["Location"] == reverse("codes:order", args=[order.pk])
     assert (order.product, order.lot, order.layout) == (world.product, world.lot, "open")
+    assert order.activation == "commissioning"
     # A fresh range, after the two orders of the fixture.
     assert order.serial_start == world.scratch_order.serial_end
 

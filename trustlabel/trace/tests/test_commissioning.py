@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
+from trustlabel.accounts.tests.roles import client_for, headers_for
 from trustlabel.codes import actions as codes
 from trustlabel.trace import actions as trace
 from trustlabel.trace.models import Event
@@ -98,3 +99,84 @@ def test_consumers_read_what_not_activated_means(world, pending):
     assert page.status_code == 200
     assert b'data-verdict="not_activated"' in page.content
     assert b"This label has not been activated" in page.content
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("anonymous", 401),
+        ("admin", 201),
+        ("staff", 201),
+        ("outsider", 404),
+        ("distributor", 403),
+        ("inspector", 403),
+        ("association", 403),
+    ],
+)
+def test_commissioning_over_the_api_is_for_the_enterprise_only(world, pending, role, status):
+    response = Client().post(
+        f"/api/v1/label-orders/{pending.pk}/commission",
+        {"first": 1, "last": 5},
+        content_type="application/json",
+        headers=headers_for(world, role),
+    )
+    assert response.status_code == status, response.content
+    if status == 201:
+        assert response.json()["first"] == 1 and response.json()["last"] == 5
+        assert response.json()["event_id"].startswith("ni:///sha-256;")
+        assert verify(world.code(pending, 4)).kind == "genuine"
+    else:
+        assert verify(world.code(pending, 4)).kind == "not_activated"
+
+
+def test_the_api_explains_labels_outside_the_order(world, pending):
+    response = Client().post(
+        f"/api/v1/label-orders/{pending.pk}/commission",
+        {"first": 15, "last": 25},
+        content_type="application/json",
+        headers=headers_for(world, "admin"),
+    )
+    assert response.status_code == 422
+    assert "not in this order of 20" in response.json()["errors"]["__all__"][0]
+
+
+def test_orders_are_made_active_on_issue_when_asked(world):
+    response = Client().post(
+        "/api/v1/label-orders",
+        {
+            "product_id": world.product.pk,
+            "lot_id": world.lot.pk,
+            "quantity": 3,
+            "layout": "open",
+            "activation": "issue",
+        },
+        content_type="application/json",
+        headers=headers_for(world, "admin"),
+    )
+    assert response.status_code == 201
+    assert response.json()["activation"] == "issue"
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [("admin", True), ("staff", True), ("outsider", False), ("association", False)],
+)
+def test_the_order_page_commissions_labels(world, pending, role, allowed):
+    client = client_for(world, role)
+    page = client.get(f"/portal/codes/orders/{pending.pk}/")
+    if role == "outsider":
+        assert page.status_code == 404
+    else:
+        assert page.status_code == 200
+        assert (b'id="commission"' in page.content) == allowed
+    response = client.post(
+        f"/portal/trace/orders/{pending.pk}/commission/", {"first": 2, "last": 3}
+    )
+    if allowed:
+        assert response.status_code == 302
+        page = client.get(f"/portal/codes/orders/{pending.pk}/")
+        assert b"2\xe2\x80\x933" in page.content  # the run, labels 2–3
+        assert verify(world.code(pending, 1)).kind == "genuine"
+    else:
+        assert response.status_code in (403, 404)
+        assert verify(world.code(pending, 1)).kind == "not_activated"
