@@ -64,6 +64,7 @@ def unauthenticated(request, exc):
 def _register_routers() -> None:
     from trustlabel.catalog.api import router as catalog_router
     from trustlabel.codes.api import router as codes_router
+    from trustlabel.trace.api import recalls_router
     from trustlabel.trace.api import router as trace_router
     from trustlabel.verify.api import router as verify_router
     from trustlabel.verify.api import scans_router
@@ -73,6 +74,7 @@ def _register_routers() -> None:
     api.add_router("/v1", codes_router)
     api.add_router("/v1", scans_router)
     api.add_router("/v1", trace_router)
+    api.add_router("/v1", recalls_router)
 
 
 _register_routers()

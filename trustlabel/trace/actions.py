@@ -7,12 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trustlabel.accounts.access import Actor
+from trustlabel.catalog.models import Lot
 from trustlabel.codes.models import LabelOrder
 
 from .capture import Outcome, Prepared, prepare, store, time_text
 from .documents import GS1_CONTEXT
 from .identifiers import dl_escape
-from .models import CaptureJob, Commissioning, Event
+from .models import CaptureJob, Commissioning, Event, Recall
 from .schema import Problem, document_problems, event_problems
 
 # Our own EPCIS extension namespace: which label order a commissioning event activates.
@@ -145,13 +146,10 @@ def do_commission_order(
     LabelOrder.objects.select_for_update().filter(pk=order.pk).first()
     if order.commissionings.filter(serial_start__lt=end, serial_end__gt=start).exists():
         raise ValidationError(_("Some of these labels are commissioned already."))
-    now = timezone.localtime()
-    offset = now.strftime("%z")
     event = {
         "@context": [GS1_CONTEXT, {"tl": TL_NAMESPACE}],
         "type": "ObjectEvent",
-        "eventTime": time_text(now),
-        "eventTimeZoneOffset": f"{offset[:3]}:{offset[3:]}",
+        **_event_clock(),
         "action": "ADD",
         "bizStep": "commissioning",
         "disposition": "active",
@@ -175,4 +173,66 @@ def do_commission_order(
 
 def _lot_class(order: LabelOrder) -> str:
     """The order's lot as an EPC class (LGTIN), as a GS1 Digital Link."""
-    return f"https://id.gs1.org/01/{order.product.gtin}/10/{dl_escape(order.lot.lot_number)}"
+    return lot_class(order.lot)
+
+
+def lot_class(lot: Lot) -> str:
+    """A lot as an EPC class (LGTIN), as a GS1 Digital Link."""
+    return f"https://id.gs1.org/01/{lot.product.gtin}/10/{dl_escape(lot.lot_number)}"
+
+
+def _event_clock() -> dict:
+    """eventTime and eventTimeZoneOffset of an event happening now, in local time."""
+    now = timezone.localtime()
+    offset = now.strftime("%z")
+    return {"eventTime": time_text(now), "eventTimeZoneOffset": f"{offset[:3]}:{offset[3:]}"}
+
+
+@transaction.atomic
+def do_open_recall(
+    actor: Actor, lots: list[Lot], reason: str, hazard: str, instructions: str, contact: str
+) -> Recall:
+    """Recall lots of the enterprise's products: from now on every check of their labels
+    answers "recalled" with the instructions, on every channel. Recorded as an EPCIS
+    event (disposition "recalled") naming the lots."""
+    if not actor.is_enterprise:
+        raise PermissionDenied
+    if not lots:
+        raise ValidationError(_("Choose the lots to recall."))
+    if any(not actor.can_manage(lot.product.organisation_id) for lot in lots):
+        raise ValidationError(_("You can recall only lots of your own products."))
+    texts = {"reason": reason, "hazard": hazard, "instructions": instructions, "contact": contact}
+    missing = [name for name, text in texts.items() if not text.strip()]
+    if missing:
+        raise ValidationError(
+            {name: _("This is needed for a recall.") for name in missing}, code="required"
+        )
+    recall = Recall.objects.create(
+        organisation=actor.organisation,
+        opened_by=actor.user,
+        **{name: text.strip() for name, text in texts.items()},
+    )
+    recall.lots.set(lots)
+    event = {
+        "@context": [GS1_CONTEXT, {"tl": TL_NAMESPACE}],
+        "type": "ObjectEvent",
+        **_event_clock(),
+        "action": "OBSERVE",
+        "disposition": "recalled",
+        "quantityList": [{"epcClass": lot_class(lot)} for lot in lots],
+        "tl:recall": f"{settings.TRUSTLABEL_BASE_URL}/recalls/{recall.pk}",
+    }
+    recall.event, _new = do_capture_event(actor, event)
+    recall.save(update_fields=["event"])
+    return recall
+
+
+@transaction.atomic
+def do_close_recall(actor: Actor, recall: Recall) -> Recall:
+    """End a recall: checks answer as before it."""
+    if not actor.can_manage(recall.organisation_id):
+        raise PermissionDenied
+    if recall.closed_at is None:
+        recall.closed_at = timezone.now()
+        recall.save(update_fields=["closed_at"])
+    return recall

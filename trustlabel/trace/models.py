@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trustlabel.accounts.models import Organisation
+from trustlabel.catalog.models import Lot
 from trustlabel.codes.models import LabelOrder
 
 
@@ -204,3 +205,36 @@ class Commissioning(models.Model):
     @property
     def last_label(self) -> int:
         return self.serial_end - self.order.serial_start
+
+
+class Recall(models.Model):
+    """An enterprise's recall of one or more lots. While it is open, every check of a
+    label of those lots answers "recalled", with what the consumer should do."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    lots = models.ManyToManyField(Lot, related_name="recalls", verbose_name=_("lots"))
+    reason = models.TextField(_("reason"))
+    hazard = models.TextField(_("hazard"))
+    instructions = models.TextField(_("what the consumer should do"))
+    contact = models.CharField(_("contact"), max_length=200)
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    opened_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The EPCIS event that records it (disposition "recalled").
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("recall")
+        verbose_name_plural = _("recalls")
+        ordering = ["-opened_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {self.reason[:40]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

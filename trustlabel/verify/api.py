@@ -80,6 +80,14 @@ class PlaceOut(_Out):
     lon: float
 
 
+class RecallOut(_Out):
+    reason: str
+    hazard: str
+    instructions: str = Field(description="What the consumer should do")
+    contact: str
+    opened_at: DateTime
+
+
 class VerifyOut(_Out):
     verdict: str
     headline: str
@@ -91,6 +99,7 @@ class VerifyOut(_Out):
     lot: LotOut | None
     enterprise: str | None
     inspection_reports: list[ReportOut]
+    recall: RecallOut | None = Field(description="For `recalled`: the lot's open recall")
 
 
 class ErrorOut(_Out):
@@ -124,6 +133,7 @@ def verdict_payload(request, verdict: Verdict) -> dict:
         "lot": verdict.lot,
         "enterprise": verdict.enterprise.display_name(language) if verdict.enterprise else None,
         "inspection_reports": verdict.reports,
+        "recall": verdict.recall,
     }
 
 

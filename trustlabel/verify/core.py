@@ -13,7 +13,7 @@ import json
 import math
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
@@ -28,7 +28,7 @@ from trustlabel.catalog.models import InspectionReport, Lot, Product
 from trustlabel.codes import codec
 from trustlabel.codes.keys import code_key_for_digit, damm_valid, serial_of
 from trustlabel.codes.models import LabelOrder
-from trustlabel.trace.models import Commissioning
+from trustlabel.trace.models import Commissioning, Recall
 
 from .inputs import Entered, InvalidInput, normalise
 from .models import Channel, CodeCheckStats, RateBucket, ScanLog, VerdictKind
@@ -101,6 +101,8 @@ class Verdict:
     # For pin_required: the public serial that was entered.
     public_serial: str | None = None
     reports: list = field(default_factory=list)
+    # For recalled: the open recall of the lot, with what the consumer should do.
+    recall: Recall | None = None
 
     @property
     def is_genuine(self) -> bool:
@@ -181,8 +183,10 @@ def _decide(entered: Entered, reading: _Reading, place: Place | None, now: dt.da
     if not is_active(order, reading.key_version, reading.serial):
         return _not_activated(order)  # not counted: its first real check is still to come
     stats = _record_check(reading.key_version, reading.serial, place, now)
-    kind, reason = _judge(order, stats, now)
-    return _checked_verdict(kind, reason, order, stats, list(order.lot.reports.all()))
+    recall = open_recall(order.lot_id, now)
+    kind, reason = _judge(order, stats, now, recall)
+    verdict = _checked_verdict(kind, reason, order, stats, list(order.lot.reports.all()))
+    return replace(verdict, recall=recall) if recall else verdict
 
 
 class _Totals(NamedTuple):
@@ -213,7 +217,11 @@ def _checked_verdict(
     )
 
 
-def _judge(order: LabelOrder, stats: CodeCheckStats, now: dt.datetime) -> tuple[str, str | None]:
+def _judge(
+    order: LabelOrder, stats: CodeCheckStats, now: dt.datetime, recall: Recall | None
+) -> tuple[str, str | None]:
+    if recall is not None:  # before all else: the consumer must stop using it
+        return VerdictKind.RECALLED, None
     if stats.copy_flagged_at is not None:
         return VerdictKind.SUSPECTED_COPY, stats.copy_reason
     if order.lot.is_expired(timezone.localdate(now)):
@@ -254,6 +262,15 @@ def is_active(order: LabelOrder, key_version: int, serial: int) -> bool:
         .first()
     )
     return run is not None and serial < run
+
+
+def open_recall(lot_id: int, now: dt.datetime) -> Recall | None:
+    """The lot's open recall (the latest, if several), or None."""
+    return (
+        Recall.objects.filter(lots=lot_id, closed_at__isnull=True, opened_at__lte=now)
+        .order_by("-opened_at", "-pk")
+        .first()
+    )
 
 
 def _not_activated(order: LabelOrder) -> Verdict:
@@ -522,7 +539,8 @@ def _check_in_one_statement(
         return _not_activated(order)
     totals = _Totals(count, _aware(first_at), _dec(first_lat), _dec(first_lon))
     reason = why if kind == VerdictKind.SUSPECTED_COPY else None
-    return _checked_verdict(kind, reason, order, totals, _loaded_reports(row[14]))
+    verdict = _checked_verdict(kind, reason, order, totals, _loaded_reports(row[14]))
+    return replace(verdict, recall=_loaded(Recall, row[15])) if row[15] else verdict
 
 
 def _run_check_statement(params: dict) -> tuple:
@@ -762,6 +780,7 @@ def _postgresql_check_query() -> str:
     km = _HAVERSINE_KM.format(lat1="v.lat", lon1="v.lon", lat2="v.p_lat", lon2="v.p_lon")
     flagged = "s.copy_flagged_at IS NULL AND w.why IS NOT NULL"
     kinds = VerdictKind
+    recall_lots = Recall.lots.through
     sql = f"""
         WITH hits AS (
             INSERT INTO {RateBucket._meta.db_table} AS b (bucket, period, hits)
@@ -798,6 +817,12 @@ def _postgresql_check_query() -> str:
             SELECT * FROM found
             WHERE %(serial)s < serial_end AND (%(gtin)s::text IS NULL OR gtin = %(gtin)s)
               AND %(same_label)s
+        ), rec AS (
+            SELECT r.id FROM {Recall._meta.db_table} r
+            JOIN {recall_lots._meta.db_table} rl ON rl.recall_id = r.id
+            WHERE rl.lot_id = (SELECT lot_id FROM ord) AND r.closed_at IS NULL
+              AND r.opened_at <= %(now)s
+            ORDER BY r.opened_at DESC, r.id DESC LIMIT 1
         ), stats AS (
             INSERT INTO {CodeCheckStats._meta.db_table} AS s ({_STATS_COLUMNS},
                 copy_flagged_at, copy_reason)
@@ -822,13 +847,14 @@ def _postgresql_check_query() -> str:
                 copy_reason
         ), j AS (
             SELECT stats.*, ord.id AS order_id, ord.organisation_id,
-                ord.product_id, ord.lot_id,
+                ord.product_id, ord.lot_id, rec.id AS recall_id,
                 CASE WHEN NOT ord.active THEN '{kinds.NOT_ACTIVATED}'
+                     WHEN rec.id IS NOT NULL THEN '{kinds.RECALLED}'
                      WHEN stats.copy_flagged_at IS NOT NULL THEN '{kinds.SUSPECTED_COPY}'
                      WHEN ord.expiry < %(today)s THEN '{kinds.EXPIRED}'
                      WHEN stats.check_count = 1 THEN '{kinds.GENUINE}'
                      ELSE '{kinds.GENUINE_CHECKED_BEFORE}' END AS kind
-            FROM ord LEFT JOIN stats ON true
+            FROM ord LEFT JOIN stats ON true LEFT JOIN rec ON true
             WHERE stats.id IS NOT NULL OR NOT ord.active
         ), logged AS (
             INSERT INTO {ScanLog._meta.db_table} ({_scan_log_columns()})
@@ -844,13 +870,15 @@ def _postgresql_check_query() -> str:
             row_to_json(l)::text,
             (SELECT json_agg(r ORDER BY {report_order})
              FROM {InspectionReport._meta.db_table} r
-             WHERE r.{column(InspectionReport, "lot")} = l.id)::text
+             WHERE r.{column(InspectionReport, "lot")} = l.id)::text,
+            row_to_json(rc)::text
         FROM att
         LEFT JOIN j ON true
         LEFT JOIN {LabelOrder._meta.db_table} o ON o.id = j.order_id
         LEFT JOIN {Product._meta.db_table} p ON p.id = j.product_id
         LEFT JOIN {Organisation._meta.db_table} g ON g.id = p.{column(Product, "organisation")}
         LEFT JOIN {Lot._meta.db_table} l ON l.id = j.lot_id
+        LEFT JOIN {Recall._meta.db_table} rc ON rc.id = j.recall_id
     """  # noqa: S608 - table and column names are ours, every value is a parameter
     return " ".join(sql.split()).replace("( ", "(").replace(" )", ")")
 

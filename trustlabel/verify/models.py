@@ -24,6 +24,7 @@ class VerdictKind(models.TextChoices):
     EXPIRED = "expired", _("Expired")
     PIN_REQUIRED = "pin_required", _("Hidden code needed")
     NOT_ACTIVATED = "not_activated", _("Not activated")
+    RECALLED = "recalled", _("Recalled")
 
 
 class ScanLog(models.Model):

@@ -69,6 +69,7 @@ _TONES = {
     VerdictKind.MISTYPED: "note",
     VerdictKind.PIN_REQUIRED: "note",
     VerdictKind.NOT_ACTIVATED: "bad",
+    VerdictKind.RECALLED: "bad",
 }
 
 

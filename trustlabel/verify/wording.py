@@ -13,6 +13,7 @@ HEADLINES = {
     VerdictKind.EXPIRED: _("Genuine, but past its expiry date"),
     VerdictKind.PIN_REQUIRED: _("Scratch off the coating to check this label"),
     VerdictKind.NOT_ACTIVATED: _("This label has not been activated"),
+    VerdictKind.RECALLED: _("Recalled: stop using this product"),
 }
 
 EXPLANATIONS = {
@@ -46,6 +47,10 @@ EXPLANATIONS = {
         "The label was printed by the enterprise below but has not been put on a product "
         "yet. A product carrying it may not be genuine: ask the seller, or contact the "
         "enterprise."
+    ),
+    VerdictKind.RECALLED: _(
+        "The product is genuine, but its maker has recalled this production lot. Follow "
+        "the instructions below."
     ),
 }
 

@@ -54,3 +54,17 @@ PORTAL_READ = {
     "association": 200,
 }
 API_READ = {**PORTAL_READ, "anonymous": 401}
+
+
+# What each role gets when it asks to make something of the enterprise's (a POST that
+# creates): the enterprise's own people may; another enterprise is told it does not exist;
+# other kinds of organisation are refused.
+ENTERPRISE_CREATES = [
+    ("anonymous", 401),
+    ("admin", 201),
+    ("staff", 201),
+    ("outsider", 404),
+    ("distributor", 403),
+    ("inspector", 403),
+    ("association", 403),
+]

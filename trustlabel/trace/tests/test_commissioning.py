@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
-from trustlabel.accounts.tests.roles import client_for, headers_for
+from trustlabel.accounts.tests.roles import ENTERPRISE_CREATES, client_for, headers_for
 from trustlabel.codes import actions as codes
 from trustlabel.trace import actions as trace
 from trustlabel.trace.models import Event
@@ -101,18 +101,7 @@ def test_consumers_read_what_not_activated_means(world, pending):
     assert b"This label has not been activated" in page.content
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("anonymous", 401),
-        ("admin", 201),
-        ("staff", 201),
-        ("outsider", 404),
-        ("distributor", 403),
-        ("inspector", 403),
-        ("association", 403),
-    ],
-)
+@pytest.mark.parametrize(("role", "status"), ENTERPRISE_CREATES)
 def test_commissioning_over_the_api_is_for_the_enterprise_only(world, pending, role, status):
     response = Client().post(
         f"/api/v1/label-orders/{pending.pk}/commission",

@@ -17,6 +17,7 @@ from django.test import RequestFactory
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trustlabel.catalog import actions as catalog
 from trustlabel.codes import actions as codes
 from trustlabel.codes import codec
 from trustlabel.codes.codec import CodeKey
@@ -136,11 +137,15 @@ def _stored():
 @needs_postgresql
 def test_one_statement_decides_and_stores_as_the_general_path(world, settings, monkeypatch):
     now = dt.datetime(2026, 5, 4, 3, 2, 1, 123456, tzinfo=dt.UTC)
-    pending = codes.do_create_label_order(
-        world.enterprise.actor, world.product, world.lot, 9, "open"
-    )
-    trace.do_commission_order(world.enterprise.actor, pending, 3, 5)
+    actor = world.enterprise.actor
+    pending = codes.do_create_label_order(actor, world.product, world.lot, 9, "open")
+    trace.do_commission_order(actor, pending, 3, 5)
     not_yet = [(world.code(pending, i), {}, 40 + i) for i in (0, 1, 2, 4, 5, 0)]
+    lot = catalog.do_create_lot(world.product, "R1", dt.date(2026, 1, 1), 9, "一厂")
+    recalled = codes.do_create_label_order(actor, world.product, lot, 9, "open", "issue")
+    recall = trace.do_open_recall(actor, [lot], "破损", "触电", "停止使用", "400-800-1234")
+    type(recall).objects.filter(pk=recall.pk).update(opened_at=now - dt.timedelta(days=1))
+    not_yet += [(world.code(recalled, i), {}, 50 + i) for i in (0, 1, 0)]
     fast = _scenario(world, settings, now, not_yet)
     fast_stored = _stored()
     ScanLog.objects.all().delete()
@@ -152,8 +157,9 @@ def test_one_statement_decides_and_stores_as_the_general_path(world, settings, m
     assert fast_stored == _stored()
     kinds = [r[0] for r in fast]
     assert {"genuine", "genuine_checked_before", "suspected_copy", "unknown"} <= set(kinds)
-    assert kinds[-6:] == ["not_activated"] * 2 + ["genuine", "genuine", "not_activated"] * 1 + [
-        "not_activated"
+    assert kinds[-9:] == [
+        *["not_activated", "not_activated", "genuine", "genuine", "not_activated"],
+        *["not_activated", "recalled", "recalled", "recalled"],
     ]
     assert "rate_limited" in kinds
 
