@@ -103,9 +103,13 @@ def store(events: list[Prepared], organisation: Organisation | None, job=None) -
         else:
             outcome.conflicts.append(_conflict(index, event))
     Event.objects.bulk_create(rows, batch_size=2000)
-    EventEPC.objects.bulk_create([r for e in rows for r in _epc_rows(e)], batch_size=5000)
-    EventQuantity.objects.bulk_create([r for e in rows for r in _quantity_rows(e)], batch_size=5000)
-    EventParty.objects.bulk_create(_party_rows(rows), batch_size=5000, ignore_conflicts=True)
+    epcs = {event: _epc_rows(event) for event in rows}
+    quantities = {event: _quantity_rows(event) for event in rows}
+    EventEPC.objects.bulk_create([r for e in rows for r in epcs[e]], batch_size=5000)
+    EventQuantity.objects.bulk_create([r for e in rows for r in quantities[e]], batch_size=5000)
+    EventParty.objects.bulk_create(
+        _party_rows(rows, epcs, quantities), batch_size=5000, ignore_conflicts=True
+    )
     outcome.stored = rows
     return outcome
 
@@ -195,14 +199,12 @@ def _quantity_rows(event: Event) -> list[EventQuantity]:
     ]
 
 
-def _party_rows(events: list[Event]) -> list[EventParty]:
+def _party_rows(events: list[Event], epcs: dict, quantities: dict) -> list[EventParty]:
     """Who may see each event: whoever captured it, and the owners of the products it
-    names (by GTIN)."""
+    names (by GTIN, from its index rows)."""
     gtins_of = {}
     for event in events:
-        keys = [row.epc for row in _epc_rows(event)] + [
-            row.epc_class for row in _quantity_rows(event)
-        ]
+        keys = [row.epc for row in epcs[event]] + [row.epc_class for row in quantities[event]]
         gtins_of[event] = {
             key[len(_GTIN_PREFIX) :][:14] for key in keys if key.startswith(_GTIN_PREFIX)
         }

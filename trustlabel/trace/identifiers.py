@@ -8,6 +8,7 @@ translates both ways correctly (docs/trace.md); biip supplies the Company Prefix
 python-stdnum the check digits.
 """
 
+import functools
 import re
 from collections.abc import Callable
 from urllib.parse import quote, unquote, urlsplit
@@ -307,6 +308,7 @@ def is_urn(s: str) -> bool:
     return s.startswith("urn:epc:")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def canonical(s: str) -> str:
     """GCP-free matching key: the canonical DL (id.gs1.org, GTIN-14, no query)."""
     if is_urn(s):
