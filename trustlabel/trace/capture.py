@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from trustlabel.accounts.models import Organisation
@@ -102,16 +102,84 @@ def store(events: list[Prepared], organisation: Organisation | None, job=None) -
             outcome.already.append(stored)
         else:
             outcome.conflicts.append(_conflict(index, event))
-    Event.objects.bulk_create(rows, batch_size=2000)
-    epcs = {event: _epc_rows(event) for event in rows}
-    quantities = {event: _quantity_rows(event) for event in rows}
-    EventEPC.objects.bulk_create([r for e in rows for r in epcs[e]], batch_size=5000)
-    EventQuantity.objects.bulk_create([r for e in rows for r in quantities[e]], batch_size=5000)
-    EventParty.objects.bulk_create(
-        _party_rows(rows, epcs, quantities), batch_size=5000, ignore_conflicts=True
-    )
+    _insert(rows)
     outcome.stored = rows
     return outcome
+
+
+def _insert(events: list[Event]) -> None:
+    """The events and their index rows: by COPY on PostgreSQL (the event IDs taken from
+    the table's sequence first, so that the index rows can name them), else in bulk."""
+    # Unsaved events cannot be dictionary keys: their index rows go by position.
+    epcs = [_epc_keys(event) for event in events]
+    quantities = [_quantity_keys(event) for event in events]
+    parties = _parties(events, epcs, quantities)
+    if connection.vendor != "postgresql":
+        Event.objects.bulk_create(events, batch_size=2000)
+        rows = [
+            EventEPC(event=e, epc=k, role=r)
+            for e, keys in zip(events, epcs, strict=True)
+            for r, k in keys
+        ]
+        EventEPC.objects.bulk_create(rows, batch_size=5000)
+        rows = [
+            EventQuantity(event=e, epc_class=k, role=r, quantity=q, uom=u)
+            for e, keys in zip(events, quantities, strict=True)
+            for r, k, q, u in keys
+        ]
+        EventQuantity.objects.bulk_create(rows, batch_size=5000)
+        rows = [EventParty(event=events[i], organisation_id=o, reason=r) for i, o, r in parties]
+        EventParty.objects.bulk_create(rows, batch_size=5000)
+        return
+    if not events:
+        return
+    fields = Event._meta.concrete_fields
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Event._meta.db_table, len(events)],
+        )
+        for event, (pk,) in zip(events, cursor.fetchall(), strict=True):
+            event.pk = pk
+            event._state.adding, event._state.db = False, connection.alias
+        _copy(
+            cursor,
+            Event,
+            [f.column for f in fields],
+            (
+                [e.body_text if f.name == "body" else getattr(e, f.attname) for f in fields]
+                for e in events
+            ),
+        )
+        _copy(
+            cursor,
+            EventEPC,
+            ["event_id", "epc", "role"],
+            ((e.pk, k, r) for e, keys in zip(events, epcs, strict=True) for r, k in keys),
+        )
+        _copy(
+            cursor,
+            EventQuantity,
+            ["event_id", "epc_class", "role", "quantity", "uom"],
+            (
+                (e.pk, k, r, q, u)
+                for e, keys in zip(events, quantities, strict=True)
+                for r, k, q, u in keys
+            ),
+        )
+        _copy(
+            cursor,
+            EventParty,
+            ["event_id", "organisation_id", "reason"],
+            ((events[i].pk, o, r) for i, o, r in parties),
+        )
+
+
+def _copy(cursor, model, columns: list[str], rows) -> None:
+    sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+    with cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _same(a: Prepared, b: Prepared) -> bool:
@@ -135,7 +203,8 @@ def canonical_json(body: dict) -> str:
 
 def _row(event: Prepared, now: dt.datetime, organisation, job) -> Event:
     body = {**event.body, "recordTime": time_text(now)}
-    return Event(
+    text = canonical_json(body)
+    event = Event(
         event_id=body["eventID"],
         declares_error="errorDeclaration" in body,
         cbv_hash=event.cbv_hash,
@@ -148,10 +217,12 @@ def _row(event: Prepared, now: dt.datetime, organisation, job) -> Event:
         read_point=epc_key(_id_of(body.get("readPoint"))),
         biz_location=epc_key(_id_of(body.get("bizLocation"))),
         body=body,
-        body_sha256=hashlib.sha256(canonical_json(body).encode()).hexdigest(),
+        body_sha256=hashlib.sha256(text.encode()).hexdigest(),
         captured_by=organisation,
         capture=job,
     )
+    event.body_text = text  # written as it is by COPY
+    return event
 
 
 def parse_time(text: str) -> dt.datetime:
@@ -171,51 +242,43 @@ def _id_of(value) -> str:
     return value.get("id", "") if isinstance(value, dict) else ""
 
 
-def _epc_rows(event: Event) -> list[EventEPC]:
+def _epc_keys(event: Event) -> list[tuple[str, str]]:
+    """(role, key) of each instance-level identifier the event names."""
     body = event.body
-    rows = [
-        EventEPC(event=event, epc=epc_key(epc), role=role)
+    keys = [
+        (role, epc_key(epc))
         for name, role in _EPC_FIELDS
         for epc in body.get(name) or ()
         if isinstance(epc, str)
     ]
     if isinstance(body.get("parentID"), str):
-        rows.append(EventEPC(event=event, epc=epc_key(body["parentID"]), role="parent"))
-    return rows
+        keys.append((EventEPC.Role.PARENT, epc_key(body["parentID"])))
+    return keys
 
 
-def _quantity_rows(event: Event) -> list[EventQuantity]:
+def _quantity_keys(event: Event) -> list[tuple]:
+    """(role, key, quantity, unit) of each class-level identifier the event names."""
     return [
-        EventQuantity(
-            event=event,
-            epc_class=epc_key(item["epcClass"]),
-            role=role,
-            quantity=item.get("quantity"),
-            uom=item.get("uom", ""),
-        )
+        (role, epc_key(item["epcClass"]), item.get("quantity"), item.get("uom", ""))
         for name, role in _QUANTITY_FIELDS
         for item in event.body.get(name) or ()
         if isinstance(item, dict) and isinstance(item.get("epcClass"), str)
     ]
 
 
-def _party_rows(events: list[Event], epcs: dict, quantities: dict) -> list[EventParty]:
-    """Who may see each event: whoever captured it, and the owners of the products it
-    names (by GTIN, from its index rows)."""
-    gtins_of = {}
-    for event in events:
-        keys = [row.epc for row in epcs[event]] + [row.epc_class for row in quantities[event]]
-        gtins_of[event] = {
-            key[len(_GTIN_PREFIX) :][:14] for key in keys if key.startswith(_GTIN_PREFIX)
-        }
-    all_gtins = set().union(*gtins_of.values()) if gtins_of else set()
+def _parties(events: list[Event], epcs: list, quantities: list) -> list[tuple]:
+    """(event's position, organisation id, reason): who may see each event. Whoever
+    captured it, and the owners of the products it names (by GTIN)."""
+    gtins_of = []
+    for keys, classes in zip(epcs, quantities, strict=True):
+        names = [key for _, key in keys] + [q[1] for q in classes]
+        gtins_of.append({k[len(_GTIN_PREFIX) :][:14] for k in names if k.startswith(_GTIN_PREFIX)})
+    all_gtins = set().union(*gtins_of) if gtins_of else set()
     owners = dict(Product.objects.filter(gtin__in=all_gtins).values_list("gtin", "organisation_id"))
     rows = []
-    for event, gtins in gtins_of.items():
+    for index, (event, gtins) in enumerate(zip(events, gtins_of, strict=True)):
         if event.captured_by_id:
-            rows.append(
-                EventParty(event=event, organisation_id=event.captured_by_id, reason="captured")
-            )
-        for organisation_id in {owners[g] for g in gtins if g in owners}:
-            rows.append(EventParty(event=event, organisation_id=organisation_id, reason="owner"))
+            rows.append((index, event.captured_by_id, EventParty.Reason.CAPTURED))
+        for organisation_id in sorted({owners[g] for g in gtins if g in owners}):
+            rows.append((index, organisation_id, EventParty.Reason.OWNER))
     return rows

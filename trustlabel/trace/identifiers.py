@@ -308,9 +308,21 @@ def is_urn(s: str) -> bool:
     return s.startswith("urn:epc:")
 
 
+# Keys that are canonical already, the usual case in a capture: a serialised GTIN or an
+# SSCC on id.gs1.org, with only unreserved characters in the serial (nothing to escape).
+_CANONICAL_ALREADY = re.compile(
+    r"https://id\.gs1\.org/(?:01/(\d{14})/21/[A-Za-z0-9\-._~]{1,20}|00/(\d{18}))"
+)
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def canonical(s: str) -> str:
     """GCP-free matching key: the canonical DL (id.gs1.org, GTIN-14, no query)."""
+    ready = _CANONICAL_ALREADY.fullmatch(s)
+    if ready:
+        key = ready[1] or ready[2]
+        if key[-1] == check_digit(key[:-1]):
+            return s
     if is_urn(s):
         return urn_to_dl(s)
     _, pairs = parse_dl(s)
