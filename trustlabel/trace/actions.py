@@ -1,4 +1,5 @@
-"""Every write of the trace app: capturing EPCIS events, commissioning label orders."""
+"""Every write of the trace app: capturing EPCIS events, commissioning label orders,
+recalls."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,8 +17,11 @@ from .identifiers import dl_escape
 from .models import CaptureJob, Commissioning, Event, Recall
 from .schema import Problem, document_problems, event_problems
 
-# Our own EPCIS extension namespace: which label order a commissioning event activates.
-TL_NAMESPACE = "https://trustlabel.org/epcis/"
+
+def tl_namespace() -> str:
+    """The deployment's EPCIS extension namespace (its own address: a namespace must be
+    an IRI its owner controls): which label order an event commissions, which recall."""
+    return f"{settings.TRUSTLABEL_BASE_URL}/epcis/ns/"
 
 
 class CaptureRefused(Exception):
@@ -147,13 +151,13 @@ def do_commission_order(
     if order.commissionings.filter(serial_start__lt=end, serial_end__gt=start).exists():
         raise ValidationError(_("Some of these labels are commissioned already."))
     event = {
-        "@context": [GS1_CONTEXT, {"tl": TL_NAMESPACE}],
+        "@context": [GS1_CONTEXT, {"tl": tl_namespace()}],
         "type": "ObjectEvent",
         **_event_clock(),
         "action": "ADD",
         "bizStep": "commissioning",
         "disposition": "active",
-        "quantityList": [{"epcClass": _lot_class(order), "quantity": last - first + 1}],
+        "quantityList": [{"epcClass": lot_class(order.lot), "quantity": last - first + 1}],
         "ilmd": {
             "tl:labelOrder": f"{settings.TRUSTLABEL_BASE_URL}/label-orders/{order.pk}",
             "tl:layout": order.layout,
@@ -169,11 +173,6 @@ def do_commission_order(
         serial_start=start,
         serial_end=end,
     )
-
-
-def _lot_class(order: LabelOrder) -> str:
-    """The order's lot as an EPC class (LGTIN), as a GS1 Digital Link."""
-    return lot_class(order.lot)
 
 
 def lot_class(lot: Lot) -> str:
@@ -214,7 +213,7 @@ def do_open_recall(
     )
     recall.lots.set(lots)
     event = {
-        "@context": [GS1_CONTEXT, {"tl": TL_NAMESPACE}],
+        "@context": [GS1_CONTEXT, {"tl": tl_namespace()}],
         "type": "ObjectEvent",
         **_event_clock(),
         "action": "OBSERVE",
