@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from .capture import parse_time
 from .identifiers import IdentifierError, epc_key, urn_to_dl
@@ -70,7 +71,9 @@ def run(events: QuerySet, params: dict[str, str]) -> Page:
     """One page of the events in `events` that match `params` (strings, as in the URL)."""
     unknown = sorted(set(params) - KNOWN)
     if unknown:
-        raise QueryParameterError(f"Unknown query parameter: {', '.join(unknown)}.")
+        raise QueryParameterError(
+            _("Unknown query parameter: %(names)s.") % {"names": ", ".join(unknown)}
+        )
     filters = {k: v for k, v in params.items() if k not in _PAGING}
     events = events.filter(_conditions(filters))
     per_page = _per_page(params.get("perPage"))
@@ -95,11 +98,13 @@ def _conditions(params: dict[str, str]) -> Q:
     for name, value in params.items():
         values = [v for v in value.split("|") if v]
         if not values:
-            raise QueryParameterError(f"{name}: a value is needed.")
+            raise QueryParameterError(_("%(name)s: a value is needed.") % {"name": name})
         if name == "eventType":
             bad = set(values) - set(EventType.values)
             if bad:
-                raise QueryParameterError(f"eventType: not an event type: {', '.join(bad)}.")
+                raise QueryParameterError(
+                    _("eventType: not an event type: %(values)s.") % {"values": ", ".join(bad)}
+                )
             condition &= Q(event_type__in=values)
         elif name in _TIME_FILTERS:
             condition &= Q(**{_TIME_FILTERS[name]: _time(name, value)})
@@ -139,7 +144,8 @@ def _pattern(column: str, pattern: str, classes: bool) -> Q:
         gtin = urn_to_dl(pattern)  # https://id.gs1.org/01/<GTIN-14>
     except IdentifierError as e:
         raise QueryParameterError(
-            f"{pattern}: only patterns of one GTIN (urn:epc:idpat:sgtin:C.I.*) are supported."
+            _("%(pattern)s: only patterns of one GTIN (urn:epc:idpat:sgtin:C.I.*) are supported.")
+            % {"pattern": pattern}
         ) from e
     if classes:
         return Q(**{column: gtin}) | Q(**{f"{column}__startswith": gtin + "/"})
@@ -151,14 +157,18 @@ def _time(name: str, value: str) -> dt.datetime:
         # A "+" in an unencoded query string arrives as a space.
         return parse_time(value.replace(" ", "+"))
     except ValueError as e:
-        raise QueryParameterError(f"{name}: not a time with its offset: {value}.") from e
+        raise QueryParameterError(
+            _("%(name)s: not a time with its offset: %(value)s.") % {"name": name, "value": value}
+        ) from e
 
 
 def _per_page(value: str | None) -> int:
     if value is None:
         return DEFAULT_PER_PAGE
     if not value.isdigit() or not 1 <= int(value) <= MAX_PER_PAGE:
-        raise QueryParameterError(f"perPage: a whole number from 1 to {MAX_PER_PAGE}.")
+        raise QueryParameterError(
+            _("perPage: a whole number from 1 to %(max)d.") % {"max": MAX_PER_PAGE}
+        )
     return int(value)
 
 
@@ -168,9 +178,9 @@ def _token_position(token: str | None, filters: dict) -> tuple[dt.datetime, int]
     try:
         data = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
     except signing.BadSignature as e:
-        raise QueryParameterError("nextPageToken: not a token of this query, or expired.") from e
+        raise QueryParameterError(_("nextPageToken: not a token of this query, or expired.")) from e
     if data.get("q") != _digest(filters):
-        raise QueryParameterError("nextPageToken: given with other query parameters.")
+        raise QueryParameterError(_("nextPageToken: given with other query parameters."))
     moment, pk = data["after"]
     return dt.datetime.fromisoformat(moment), pk
 

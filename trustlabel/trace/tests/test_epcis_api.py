@@ -265,3 +265,13 @@ def test_an_event_about_an_enterprises_product_is_its_to_see(world, capture):
     assert len(found(get(world.enterprise, "/epcis/events"))) == COMMISSIONED + 1
     assert len(found(get(world.distributor, "/epcis/events"))) == 1  # it captured it
     assert found(get(world.outsider, "/epcis/events")) == []
+
+
+def test_query_problems_are_told_in_the_clients_language(world):
+    response = Client().get(
+        "/epcis/events",
+        {"perPage": "0"},
+        headers={**world.enterprise.api_headers(), "Accept-Language": "zh-hans"},
+    )
+    assert response.status_code == 400
+    assert response.json()["title"] == "perPage：须为 1 至 1000 的整数。"
