@@ -275,3 +275,13 @@ def test_query_problems_are_told_in_the_clients_language(world):
     )
     assert response.status_code == 400
     assert response.json()["title"] == "perPage：须为 1 至 1000 的整数。"
+
+
+def test_each_organisation_lists_its_own_capture_jobs(world, capture):
+    job = capture(world.enterprise, example("Example_9.6.2-ObjectEvent.jsonld"))
+    assert [j["captureID"] for j in get(world.enterprise, "/epcis/capture").json()] == [
+        job["captureID"]
+    ]
+    for party in (world.outsider, world.distributor, world.inspector):
+        assert get(party, "/epcis/capture").json() == []
+    assert Client().get("/epcis/capture").status_code == 401
