@@ -145,6 +145,31 @@ def _as_capture_document(document):
     }
 
 
+@epcis.api_operation(["OPTIONS"], "/capture", summary="What capture supports")
+def capture_options(request):
+    """Discovery (GS1's 204CaptureEndpointDiscovery): methods, versions, limits."""
+    response = _json({}, 204, Allow="OPTIONS, POST, GET", **_discovery(), **_limits())
+    response.content = b""
+    return response
+
+
+@epcis.api_operation(["OPTIONS"], "/events", summary="What the events endpoint supports")
+def events_options(request):
+    response = _json({}, 204, Allow="OPTIONS, POST, GET", **_discovery())
+    response.content = b""
+    return response
+
+
+def _discovery() -> dict:
+    return {
+        "GS1_EPCIS_Min": documents.EPCIS_VERSION,
+        "GS1_EPCIS_Max": documents.EPCIS_VERSION,
+        "GS1_CBV_Min": documents.CBV_VERSION,
+        "GS1_CBV_Max": documents.CBV_VERSION,
+        "GS1_EPC_Format": "No_Preference",  # both forms accepted; answers as asked
+    }
+
+
 @epcis.get("/capture", summary="The capture jobs of this organisation")
 def capture_jobs(request):
     jobs = CaptureJob.objects.filter(organisation=request.actor.organisation)[:100]

@@ -285,3 +285,17 @@ def test_each_organisation_lists_its_own_capture_jobs(world, capture):
     for party in (world.outsider, world.distributor, world.inspector):
         assert get(party, "/epcis/capture").json() == []
     assert Client().get("/epcis/capture").status_code == 401
+
+
+def test_options_announce_versions_formats_and_limits(world, settings):
+    settings.TRUSTLABEL_EPCIS_CAPTURE_LIMIT = 10000
+    response = Client().options("/epcis/capture", headers=world.enterprise.api_headers())
+    assert response.status_code == 204
+    assert response.content == b""
+    assert response["Allow"] == "OPTIONS, POST, GET"
+    assert response["GS1-EPCIS-Capture-Limit"] == "10000"
+    assert response["GS1-Capture-Error-Behaviour"] == "all"
+    assert response["GS1-EPCIS-Max"] == "2.0.0"
+    events = Client().options("/epcis/events", headers=world.enterprise.api_headers())
+    assert events.status_code == 204 and events["GS1-EPC-Format"] == "No_Preference"
+    assert Client().options("/epcis/capture").status_code == 401
