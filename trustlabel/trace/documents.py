@@ -86,7 +86,7 @@ def capture_job(job: CaptureJob) -> dict:
     }
 
 
-def problem(error: dict, exception: str, status: int, title: str | None = None) -> dict:
+def problem(error: dict, exception: str, status: int) -> dict:
     """An RFC 7807 problem; `event` and `field` name what it is about."""
     where = []
     if error.get("event") is not None:
@@ -96,7 +96,7 @@ def problem(error: dict, exception: str, status: int, title: str | None = None) 
     detail = (", ".join(where) + ": " if where else "") + error["message"]
     return {
         "type": f"epcisException:{exception}",
-        "title": title or error["message"],
+        "title": error["message"],
         "status": status,
         "detail": detail,
         "event": error.get("event"),

@@ -148,14 +148,17 @@ def _as_capture_document(document):
 @epcis.api_operation(["OPTIONS"], "/capture", summary="What capture supports")
 def capture_options(request):
     """Discovery (GS1's 204CaptureEndpointDiscovery): methods, versions, limits."""
-    response = _json({}, 204, Allow="OPTIONS, POST, GET", **_discovery(), **_limits())
-    response.content = b""
-    return response
+    return _discovered(**_limits())
 
 
 @epcis.api_operation(["OPTIONS"], "/events", summary="What the events endpoint supports")
 def events_options(request):
-    response = _json({}, 204, Allow="OPTIONS, POST, GET", **_discovery())
+    return _discovered()
+
+
+def _discovered(**headers) -> HttpResponse:
+    """An empty 204 with the discovery headers of an endpoint."""
+    response = _json({}, 204, Allow="OPTIONS, POST, GET", **_discovery(), **headers)
     response.content = b""
     return response
 

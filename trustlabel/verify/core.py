@@ -13,7 +13,7 @@ import json
 import math
 import random
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
@@ -185,8 +185,7 @@ def _decide(entered: Entered, reading: _Reading, place: Place | None, now: dt.da
     stats = _record_check(reading.key_version, reading.serial, place, now)
     recall = open_recall(order.lot_id, now)
     kind, reason = _judge(order, stats, now, recall)
-    verdict = _checked_verdict(kind, reason, order, stats, list(order.lot.reports.all()))
-    return replace(verdict, recall=recall) if recall else verdict
+    return _checked_verdict(kind, reason, order, stats, order.lot.reports.all(), recall)
 
 
 class _Totals(NamedTuple):
@@ -199,9 +198,15 @@ class _Totals(NamedTuple):
 
 
 def _checked_verdict(
-    kind: str, reason: str | None, order: LabelOrder, stats: CodeCheckStats | _Totals, reports
+    kind: str,
+    reason: str | None,
+    order: LabelOrder,
+    stats: CodeCheckStats | _Totals,
+    reports,
+    recall: Recall | None = None,
 ) -> Verdict:
-    """The verdict on a code that was counted: the order's product and lot, its totals."""
+    """The verdict on a code that was counted: the order's product and lot, its totals,
+    the lot's open recall."""
     return Verdict(
         kind,
         product=order.product,
@@ -214,6 +219,7 @@ def _checked_verdict(
         else None,
         copy_reason=reason,
         reports=list(reports),
+        recall=recall,
     )
 
 
@@ -539,8 +545,8 @@ def _check_in_one_statement(
         return _not_activated(order)
     totals = _Totals(count, _aware(first_at), _dec(first_lat), _dec(first_lon))
     reason = why if kind == VerdictKind.SUSPECTED_COPY else None
-    verdict = _checked_verdict(kind, reason, order, totals, _loaded_reports(row[14]))
-    return replace(verdict, recall=_loaded(Recall, row[15])) if row[15] else verdict
+    recall = _loaded(Recall, row[15]) if row[15] else None
+    return _checked_verdict(kind, reason, order, totals, _loaded_reports(row[14]), recall)
 
 
 def _run_check_statement(params: dict) -> tuple:
