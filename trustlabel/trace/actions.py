@@ -11,7 +11,7 @@ from trustlabel.accounts.access import Actor
 from trustlabel.catalog.models import Lot
 from trustlabel.codes.models import LabelOrder
 
-from .capture import Outcome, Prepared, prepare, store, time_text
+from .capture import Outcome, prepare_all, store, time_text
 from .documents import GS1_CONTEXT
 from .identifiers import dl_escape
 from .models import CaptureJob, Commissioning, Event, Recall
@@ -42,7 +42,7 @@ def do_capture_event(actor: Actor, event) -> tuple[Event, bool]:
     problems = event_problems(event)
     if problems:
         raise CaptureRefused(problems)
-    prepared, problems = _prepare_all([event], None, [None])
+    prepared, problems = prepare_all([event], None, [None])
     if problems:
         raise CaptureRefused(problems)
     outcome = store(prepared, actor.organisation)
@@ -87,7 +87,7 @@ def do_run_capture(job_id: str) -> None:
     events = job.document["epcisBody"]["eventList"]
     skipped = {e["event"] for e in job.errors}
     places = [i for i in range(len(events)) if i not in skipped]
-    prepared, problems = _prepare_all(
+    prepared, problems = prepare_all(
         [events[i] for i in places], job.document.get("@context"), places
     )
     rollback = job.error_behaviour == CaptureJob.ErrorBehaviour.ROLLBACK
@@ -110,18 +110,6 @@ def do_run_capture(job_id: str) -> None:
     job.finished_at = timezone.now()
     job.document = None  # stored as events now, or refused: the copy is not kept
     job.save()
-
-
-def _prepare_all(events: list, context, places: list) -> tuple[list[Prepared], list[Problem]]:
-    """The events ready to store, and the problems of those whose event hash could not be
-    computed (named by `places`, their places in the document)."""
-    prepared, problems = [], []
-    for event, place in zip(events, places, strict=True):
-        try:
-            prepared.append(prepare(event, context))
-        except ValueError as e:
-            problems.append(Problem(place, "", str(e)))
-    return prepared, problems
 
 
 def _placed(problem: Problem, places: list[int]) -> Problem:

@@ -75,6 +75,18 @@ def prepare(event: dict, context=None) -> Prepared:
     return Prepared(body, cbv_hash)
 
 
+def prepare_all(events: list, context, places: list) -> tuple[list[Prepared], list[Problem]]:
+    """The events ready to store, and the problems of those whose event hash could not be
+    computed (named by `places`, their places in the document)."""
+    prepared, problems = [], []
+    for event, place in zip(events, places, strict=True):
+        try:
+            prepared.append(prepare(event, context))
+        except ValueError as e:
+            problems.append(Problem(place, "", str(e)))
+    return prepared, problems
+
+
 @transaction.atomic
 def store(events: list[Prepared], organisation: Organisation | None, job=None) -> Outcome:
     """Stores the events not stored yet, with their index rows, in one transaction.
