@@ -7,8 +7,11 @@ from django.utils import timezone
 from .models import ApiKey, Organisation, User
 
 
-def do_create_organisation(kind: str, name: str, name_en: str = "") -> Organisation:
-    return Organisation.objects.create(kind=kind, name=name, name_en=name_en)
+def do_create_organisation(kind: str, name: str, name_en: str = "", gln: str = "") -> Organisation:
+    organisation = Organisation(kind=kind, name=name, name_en=name_en, gln=gln)
+    organisation.full_clean()
+    organisation.save()
+    return organisation
 
 
 def do_create_user(

@@ -7,9 +7,9 @@ from .models import ApiKey, Organisation, User
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "name_en", "kind", "created_at"]
+    list_display = ["name", "name_en", "kind", "gln", "created_at"]
     list_filter = ["kind"]
-    search_fields = ["name", "name_en"]
+    search_fields = ["name", "name_en", "gln"]
 
 
 @admin.register(User)

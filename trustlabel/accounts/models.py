@@ -2,9 +2,16 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from stdnum import ean
+
+
+def validate_gln(value: str) -> None:
+    if not (len(value) == 13 and value.isdigit() and ean.is_valid(value)):
+        raise ValidationError(_("A GLN is 13 digits with a valid check digit."), code="gln")
 
 
 class Organisation(models.Model):
@@ -17,12 +24,26 @@ class Organisation(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("name (Chinese)"), max_length=200, unique=True)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    # Its GS1 Global Location Number, when it has one: how EPCIS events from other
+    # systems name it (as a party, urn:epc:id:pgln / 417, or a site, sgln / 414).
+    gln = models.CharField(
+        _("GLN"),
+        max_length=13,
+        blank=True,
+        validators=[validate_gln],
+        help_text=_("GS1 Global Location Number, 13 digits"),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gln"], condition=~models.Q(gln=""), name="organisation_gln_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -34,6 +55,10 @@ class Organisation(models.Model):
     @property
     def is_enterprise(self) -> bool:
         return self.kind == self.Kind.ENTERPRISE
+
+    @property
+    def is_distributor(self) -> bool:
+        return self.kind == self.Kind.DISTRIBUTOR
 
     def display_name(self, language: str) -> str:
         return self.name_en if language == "en" and self.name_en else self.name

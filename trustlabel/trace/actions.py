@@ -6,14 +6,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from trustlabel.accounts.access import Actor
+from trustlabel.accounts.models import Organisation
 from trustlabel.catalog.models import Lot
 from trustlabel.codes.models import LabelOrder
 
 from .capture import Outcome, prepare_all, store, time_text
 from .documents import GS1_CONTEXT
-from .identifiers import dl_escape
+from .identifiers import epc_key
+from .labels import label_of, lot_class
+from .logistics import contents, contents_known, index_events, last_destination, party_iri
 from .models import CaptureJob, Commissioning, Event, Recall
 from .schema import Problem, document_problems, event_problems
 
@@ -48,6 +52,7 @@ def do_capture_event(actor: Actor, event) -> tuple[Event, bool]:
     outcome = store(prepared, actor.organisation)
     if outcome.conflicts:
         raise EventConflict(outcome.conflicts)
+    index_events(outcome.stored)
     return (outcome.stored or outcome.already)[0], bool(outcome.stored)
 
 
@@ -101,6 +106,7 @@ def do_run_capture(job_id: str) -> None:
                 problems += conflicts
                 if conflicts and rollback:
                     raise _Undo
+                index_events(outcome.stored)
         except _Undo:
             outcome = Outcome()
     job.errors = [*job.errors, *(p.as_dict() for p in problems)]
@@ -163,11 +169,6 @@ def do_commission_order(
     )
 
 
-def lot_class(lot: Lot) -> str:
-    """A lot as an EPC class (LGTIN), as a GS1 Digital Link."""
-    return f"https://id.gs1.org/01/{lot.product.gtin}/10/{dl_escape(lot.lot_number)}"
-
-
 def _event_clock() -> dict:
     """eventTime and eventTimeZoneOffset of an event happening now, in local time."""
     now = timezone.localtime()
@@ -223,3 +224,152 @@ def do_close_recall(actor: Actor, recall: Recall) -> Recall:
         recall.closed_at = timezone.now()
         recall.save(update_fields=["closed_at"])
     return recall
+
+
+# --- Packing and logistics ----------------------------------------------------------------
+
+
+class Step:
+    """What a scan on the logistics page records."""
+
+    RECEIVE = "receive"
+    SHIP = "ship"
+    STORE = "store"
+    PICK = "pick"
+    CHOICES = (
+        (RECEIVE, gettext_lazy("Receive")),
+        (SHIP, gettext_lazy("Ship to")),
+        (STORE, gettext_lazy("Into the warehouse")),
+        (PICK, gettext_lazy("Out of the warehouse")),
+    )
+    BIZ_STEPS = {RECEIVE: "receiving", SHIP: "shipping", STORE: "storing", PICK: "picking"}
+    DISPOSITIONS = {
+        RECEIVE: "in_progress",
+        SHIP: "in_transit",
+        STORE: "sellable_not_accessible",
+        PICK: "in_progress",
+    }
+
+
+def _may_handle_goods(actor: Actor) -> None:
+    if actor.organisation.kind not in (
+        actor.organisation.Kind.ENTERPRISE,
+        actor.organisation.Kind.DISTRIBUTOR,
+    ):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def do_pack(actor: Actor, parent: str, children: list[str]) -> Event:
+    """Pack items (or cases) into a case (or pallet): an AggregationEvent ADD. Items must
+    be labels of the enterprise's products, or goods the distributor holds."""
+    _may_handle_goods(actor)
+    parent, children = epc_key(parent), [epc_key(c) for c in dict.fromkeys(children)]
+    if not children:
+        raise ValidationError(_("Scan what goes into the case or pallet."), code="empty")
+    if parent in children:
+        raise ValidationError(_("A case cannot be packed into itself."), code="self")
+    _check_handled(actor, children)
+    event = {
+        "@context": [GS1_CONTEXT],
+        "type": "AggregationEvent",
+        **_event_clock(),
+        "action": "ADD",
+        "bizStep": "packing",
+        "disposition": "in_progress",
+        "parentID": parent,
+        "childEPCs": children,
+        "readPoint": {"id": party_iri(actor.organisation)},
+    }
+    stored, _new = do_capture_event(actor, event)
+    return stored
+
+
+@transaction.atomic
+def do_move(
+    actor: Actor, step: str, epcs: list[str], counterpart: Organisation | None = None
+) -> Event:
+    """Receive, ship, store or pick cases, pallets or items: one ObjectEvent with the
+    organisation as the source (shipping) or destination (receiving) and, for shipping,
+    the counterpart as destination. Receiving names the sender, when the goods were
+    shipped here."""
+    _may_handle_goods(actor)
+    epcs = [epc_key(e) for e in dict.fromkeys(epcs)]
+    if step not in Step.BIZ_STEPS:
+        raise ValidationError(_("Choose what to record."), code="step")
+    if not epcs:
+        raise ValidationError(_("Scan at least one label."), code="empty")
+    me = party_iri(actor.organisation)
+    lists: dict = {}
+    if step == Step.SHIP:
+        if counterpart is None or counterpart.kind not in (
+            Organisation.Kind.DISTRIBUTOR,
+            Organisation.Kind.ENTERPRISE,
+        ):
+            raise ValidationError(_("Choose the distributor to ship to."), code="destination")
+        if counterpart.pk == actor.organisation.pk:
+            raise ValidationError(_("Goods cannot be shipped to yourselves."), code="destination")
+        _check_handled(actor, epcs)
+        lists = {
+            "sourceList": [{"type": "owning_party", "source": me}],
+            "destinationList": [{"type": "owning_party", "destination": party_iri(counterpart)}],
+        }
+    elif step == Step.RECEIVE:
+        _check_known(epcs)
+        senders = {m.source for e in epcs if (m := last_destination(e)) and m.source}
+        lists = {"destinationList": [{"type": "owning_party", "destination": me}]}
+        if len(senders) == 1:
+            lists["sourceList"] = [{"type": "owning_party", "source": party_iri(senders.pop())}]
+    else:
+        _check_handled(actor, epcs)
+    event = {
+        "@context": [GS1_CONTEXT],
+        "type": "ObjectEvent",
+        **_event_clock(),
+        "epcList": epcs,
+        "action": "OBSERVE",
+        "bizStep": Step.BIZ_STEPS[step],
+        "disposition": Step.DISPOSITIONS[step],
+        "readPoint": {"id": me},
+        "bizLocation": {"id": me},
+        **lists,
+    }
+    stored, _new = do_capture_event(actor, event)
+    return stored
+
+
+def _check_known(epcs: list[str]) -> None:
+    """Every identifier is one of our labels or a case or pallet that was packed."""
+    unknown = [e for e in epcs if label_of(e) is None and not contents_known(e)]
+    if unknown:
+        raise ValidationError(
+            _("Not known here (never packed, or not one of our labels): %(codes)s")
+            % {"codes": ", ".join(unknown[:10])},
+            code="unknown",
+        )
+
+
+def _check_handled(actor: Actor, epcs: list[str]) -> None:
+    """An enterprise handles its own products; a distributor what was shipped to it."""
+    _check_known(epcs)
+    if actor.is_enterprise:
+        now = timezone.now()
+        foreign = [
+            e
+            for e in epcs
+            if any(
+                (label := label_of(item)) is not None
+                and label.order.organisation_id != actor.organisation.pk
+                for item in contents([e], now)
+            )
+        ]
+        message = _("These hold products of another enterprise: %(codes)s")
+    else:
+        foreign = [
+            e
+            for e in epcs
+            if (move := last_destination(e)) is None or move.destination_id != actor.organisation.pk
+        ]
+        message = _("These were not received by you: %(codes)s")
+    if foreign:
+        raise ValidationError(message % {"codes": ", ".join(foreign[:10])}, code="not_yours")

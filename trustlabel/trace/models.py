@@ -238,3 +238,148 @@ class Recall(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+class Containment(models.Model):
+    """A child (an item, a case) packed in a parent (a case, a pallet) by an AggregationEvent
+    ADD, until a DELETE unpacks it or it is packed elsewhere. An event on the parent in
+    that time applies to the child: "where is this bottle" goes through its case and
+    pallet."""
+
+    parent = models.CharField(max_length=400)
+    child = models.CharField(max_length=400)
+    packed_at = models.DateTimeField()
+    unpacked_at = models.DateTimeField(null=True, blank=True)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["child", "packed_at"], name="containment_child"),
+            models.Index(fields=["parent", "packed_at"], name="containment_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child} in {self.parent}"
+
+    def holds_at(self, moment) -> bool:
+        return self.packed_at <= moment and (self.unpacked_at is None or moment <= self.unpacked_at)
+
+
+class Movement(models.Model):
+    """An identifier (item, case or pallet) that an event moves from or to an organisation
+    of the platform: shipping, receiving, warehouse in and out. Derived from the event's
+    source and destination lists (or, for receiving and shipping, its business
+    location)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="movements")
+    epc = models.CharField(max_length=400)
+    biz_step = models.CharField(max_length=300, blank=True)
+    event_time = models.DateTimeField()
+    source = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    destination = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["epc", "event_time"], name="movement_epc")]
+
+    def __str__(self) -> str:
+        return f"{self.biz_step} {self.epc}"
+
+
+class MovedLot(models.Model):
+    """How many labelled units of a lot a movement carried (counted through the cases and
+    pallets it names): what a recall's progress and a distributor's stock are made of."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="+")
+    units = models.PositiveIntegerField()
+    biz_step = models.CharField(max_length=300, blank=True)
+    event_time = models.DateTimeField()
+    source = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    destination = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["lot", "event_time"], name="movedlot_lot"),
+            models.Index(fields=["destination", "lot"], name="movedlot_destination"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.units} of {self.lot_id}"
+
+
+class PublicTrace(models.Model):
+    """Which steps of its products' journey an enterprise shows consumers on the
+    verification page. A recall is always shown."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="public_trace"
+    )
+    production = models.BooleanField(_("production (lot, date, factory)"), default=True)
+    inspection = models.BooleanField(_("inspection reports"), default=True)
+    shipping = models.BooleanField(_("shipping (the city only)"), default=True)
+
+    def __str__(self) -> str:
+        return str(self.organisation_id)
+
+
+class DiversionAlert(models.Model):
+    """A check of an item outside the sales region of the distributor it was shipped to,
+    with the evidence, for the enterprise to work through."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    class Source(models.TextChoices):
+        GPS = "gps", _("the device's location")
+        STATED = "stated", _("stated by the inspector")
+        IP = "ip", _("network address (approximate)")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="diversion_alerts"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    # The item: its EPC, its label and lot.
+    epc = models.CharField(max_length=400)
+    order = models.ForeignKey(LabelOrder, on_delete=models.PROTECT, related_name="+")
+    serial = models.BigIntegerField()
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+")
+    # Where it should be: the distributor it was shipped to, by which event, and that
+    # distributor's sales regions then (GB/T 2260 codes).
+    distributor = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    shipment = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="+")
+    expected_regions = models.JSONField(default=list)
+    # Where it was checked: the division, how it was known, how far outside, when.
+    observed_region = models.CharField(max_length=6)
+    observed_source = models.CharField(max_length=8, choices=Source.choices)
+    km_outside = models.FloatField(null=True, blank=True)
+    by_inspector = models.BooleanField(default=False)
+    checked_at = models.DateTimeField()
+    last_checked_at = models.DateTimeField()
+    check_count = models.PositiveIntegerField(default=1)
+    note = models.TextField(_("note"), blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("diversion alert")
+        verbose_name_plural = _("diversion alerts")
+        ordering = ["-last_checked_at", "-pk"]
+        indexes = [
+            models.Index(fields=["organisation", "state", "-last_checked_at"], name="alert_list"),
+            models.Index(fields=["epc", "state"], name="alert_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.epc} @ {self.observed_region}"

@@ -1,0 +1,374 @@
+"""What the platform derives from logistics events, and the questions it answers with it.
+
+Captured events stay as they came (models.Event); this module keeps three derived
+tables beside them, written when events are stored:
+- `Containment`: what is packed in what (AggregationEvent ADD and DELETE);
+- `Movement`: identifiers moved from or to an organisation of the platform (the event's
+  source and destination lists, or its business location for shipping and receiving);
+- `MovedLot`: how many labelled units of each lot a movement carried, through its cases.
+
+From them: the containers an item was in ("where is this bottle" through its case and
+pallet), an item's full history, and the organisation an item was last shipped to.
+"""
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from django.conf import settings
+from django.db.models import Q
+
+from trustlabel.accounts.models import Organisation
+
+from .identifiers import CANONICAL_BASE, IdentifierError, epc_key
+from .labels import Label, label_epc, label_of, lot_class
+from .models import (
+    Commissioning,
+    Containment,
+    Event,
+    EventEPC,
+    EventParty,
+    EventQuantity,
+    MovedLot,
+    Movement,
+)
+from .vocabulary import short_cbv
+
+# Steps that move goods out of a place (the business location is the source) and into
+# one (it is the destination), when the event has no source or destination list.
+OUTBOUND = {"shipping", "departing"}
+INBOUND = {"receiving", "arriving", "accepting"}
+# How deep cases go in pallets in containers: a bound against cycles in bad data.
+MAX_DEPTH = 6
+_PARTY_PREFIXES = (f"{CANONICAL_BASE}/417/", f"{CANONICAL_BASE}/414/")
+
+
+def party_iri(organisation: Organisation) -> str:
+    """How events name an organisation of the platform: its PGLN when it has a GLN, else
+    the platform's own IRI for it."""
+    if organisation.gln:
+        return f"{CANONICAL_BASE}/417/{organisation.gln}"
+    return f"{settings.TRUSTLABEL_BASE_URL}/organisations/{organisation.pk}"
+
+
+def organisations_named(iris: Iterable[str]) -> dict[str, Organisation]:
+    """The organisations of the platform that party or location identifiers name (PGLN,
+    SGLN of one of their sites, or the platform's IRI), by identifier."""
+    glns, pks, keys = {}, {}, {}
+    own = f"{settings.TRUSTLABEL_BASE_URL}/organisations/"
+    for iri in iris:
+        try:
+            key = epc_key(iri)
+        except IdentifierError:
+            continue
+        keys[iri] = key
+        if key.startswith(_PARTY_PREFIXES):
+            glns[iri] = key[len(_PARTY_PREFIXES[0]) :][:13]
+        elif key.startswith(own) and key[len(own) :].isdigit():
+            pks[iri] = int(key[len(own) :])
+    found = {
+        o.gln: o for o in Organisation.objects.filter(gln__in=set(glns.values())).exclude(gln="")
+    }
+    found_pk = Organisation.objects.in_bulk(set(pks.values()))
+    named = {iri: found[gln] for iri, gln in glns.items() if gln in found}
+    named |= {iri: found_pk[pk] for iri, pk in pks.items() if pk in found_pk}
+    return named
+
+
+# --------------------------------------------------------------------- indexing
+
+
+def index_events(events: list[Event]) -> None:
+    """Derive containment, movements and moved lots from newly stored events (in their
+    event-time order, so that packing comes before the shipping of the case)."""
+    events = sorted(events, key=lambda e: (e.event_time, e.pk))
+    for event in events:
+        if event.event_type == "AggregationEvent" and event.action in ("ADD", "DELETE"):
+            _index_aggregation(event)
+    moving = [e for e in events if _moves(e)]
+    if not moving:
+        return
+    iris = {iri for e in moving for iri in _party_iris(e.body)}
+    named = organisations_named(iris)
+    for event in moving:
+        _index_movement(event, named)
+
+
+def _index_aggregation(event: Event) -> None:
+    body = event.body
+    parent = body.get("parentID")
+    if not isinstance(parent, str):
+        return
+    parent = epc_key(parent)
+    children = [epc_key(c) for c in body.get("childEPCs") or () if isinstance(c, str)]
+    at = event.event_time
+    if event.action == "DELETE":
+        # Unpacks the children named, or everything in the parent when none are.
+        unpacked = Containment.objects.filter(parent=parent, unpacked_at__isnull=True)
+        if children:
+            unpacked = unpacked.filter(child__in=children)
+        unpacked.filter(packed_at__lte=at).update(unpacked_at=at)
+        return
+    # A child is in one parent at a time: packing it elsewhere takes it out of the last.
+    Containment.objects.filter(
+        child__in=children, unpacked_at__isnull=True, packed_at__lte=at
+    ).update(unpacked_at=at)
+    Containment.objects.bulk_create(
+        Containment(parent=parent, child=child, packed_at=at, event=event) for child in children
+    )
+
+
+def _moves(event: Event) -> bool:
+    body = event.body
+    return bool(
+        body.get("sourceList")
+        or body.get("destinationList")
+        or event.biz_step in OUTBOUND | INBOUND
+    )
+
+
+def _party_iris(body: dict) -> list[str]:
+    iris = [s.get("source") for s in body.get("sourceList") or () if isinstance(s, dict)]
+    iris += [d.get("destination") for d in body.get("destinationList") or () if isinstance(d, dict)]
+    location = body.get("bizLocation")
+    if isinstance(location, dict):
+        iris.append(location.get("id"))
+    return [iri for iri in iris if isinstance(iri, str)]
+
+
+def _ends(event: Event, named: dict) -> tuple[Organisation | None, Organisation | None]:
+    """The organisations an event moves goods from and to. In a list, the owning party
+    counts before the possessing party before a location."""
+    order = {"owning_party": 0, "possessing_party": 1, "location": 2}
+
+    def first(entries, field) -> Organisation | None:
+        found = [
+            (order.get(short_cbv(e.get("type", "")), 3), named[e[field]])
+            for e in entries or ()
+            if isinstance(e, dict) and e.get(field) in named
+        ]
+        return min(found, key=lambda f: f[0])[1] if found else None
+
+    source = first(event.body.get("sourceList"), "source")
+    destination = first(event.body.get("destinationList"), "destination")
+    location = event.body.get("bizLocation")
+    here = named.get(location.get("id")) if isinstance(location, dict) else None
+    if source is None and event.biz_step in OUTBOUND:
+        source = here
+    if destination is None and event.biz_step in INBOUND:
+        destination = here
+    return source, destination
+
+
+def _index_movement(event: Event, named: dict) -> None:
+    source, destination = _ends(event, named)
+    if source is None and destination is None:
+        return
+    epcs = _named_epcs(event)
+    Movement.objects.bulk_create(
+        Movement(
+            event=event,
+            epc=epc,
+            biz_step=event.biz_step,
+            event_time=event.event_time,
+            source=source,
+            destination=destination,
+        )
+        for epc in epcs
+    )
+    lots = Counter()
+    for item in contents(epcs, event.event_time):
+        label = label_of(item)
+        if label is not None:
+            lots[label.order.lot_id] += 1
+    for key, quantity in _lot_quantities(event):
+        lots[key] += quantity
+    MovedLot.objects.bulk_create(
+        MovedLot(
+            event=event,
+            lot_id=lot_id,
+            units=units,
+            biz_step=event.biz_step,
+            event_time=event.event_time,
+            source=source,
+            destination=destination,
+        )
+        for lot_id, units in lots.items()
+    )
+    ends = ((source, EventParty.Reason.SOURCE), (destination, EventParty.Reason.DESTINATION))
+    EventParty.objects.bulk_create(
+        [EventParty(event=event, organisation=o, reason=r) for o, r in ends if o is not None],
+        ignore_conflicts=True,
+    )
+
+
+def _named_epcs(event: Event) -> list[str]:
+    body = event.body
+    names = [body.get("parentID"), *(body.get("epcList") or ()), *(body.get("childEPCs") or ())]
+    return list(dict.fromkeys(epc_key(n) for n in names if isinstance(n, str)))
+
+
+def _lot_quantities(event: Event) -> list[tuple[int, int]]:
+    """(lot id, units) of the lots an event names by class (LGTIN with a count)."""
+    from trustlabel.catalog.models import Lot
+
+    wanted = []
+    for item in event.body.get("quantityList") or ():
+        if not isinstance(item, dict) or not isinstance(item.get("epcClass"), str):
+            continue
+        key = epc_key(item["epcClass"])
+        gtin, _, lot_number = key.removeprefix(f"{CANONICAL_BASE}/01/").partition("/10/")
+        quantity = item.get("quantity")
+        if lot_number and isinstance(quantity, int | float) and quantity > 0:
+            wanted.append((gtin, unquote(lot_number), int(quantity)))
+    if not wanted:
+        return []
+    lots = {
+        (lot.product.gtin, lot.lot_number): lot.pk
+        for lot in Lot.objects.select_related("product").filter(
+            lot_number__in={w[1] for w in wanted}, product__gtin__in={w[0] for w in wanted}
+        )
+    }
+    return [(lots[(g, n)], q) for g, n, q in wanted if (g, n) in lots]
+
+
+# --------------------------------------------------------------------- questions
+
+
+@dataclass(frozen=True)
+class Container:
+    """A container an identifier was in, and when (the interval of all the levels between:
+    a bottle was in the pallet while its case was)."""
+
+    epc: str
+    since: dt.datetime
+    until: dt.datetime | None
+    depth: int
+
+    def holds_at(self, moment: dt.datetime) -> bool:
+        return self.since <= moment and (self.until is None or moment <= self.until)
+
+
+def containers(epc: str) -> list[Container]:
+    """Every case and pallet `epc` was packed in, level by level (one query a level)."""
+    found: list[Container] = []
+    level = [Container(epc, dt.datetime.min.replace(tzinfo=dt.UTC), None, 0)]
+    for depth in range(1, MAX_DEPTH + 1):
+        by_child = defaultdict(list)
+        for c in level:
+            by_child[c.epc].append(c)
+        rows = Containment.objects.filter(child__in=list(by_child)).values_list(
+            "child", "parent", "packed_at", "unpacked_at"
+        )
+        level = []
+        for child, parent, packed, unpacked in rows:
+            for inner in by_child[child]:
+                since = max(inner.since, packed)
+                ends = [t for t in (inner.until, unpacked) if t is not None]
+                until = min(ends) if ends else None
+                if until is None or since <= until:
+                    level.append(Container(parent, since, until, depth))
+        if not level:
+            break
+        found += level
+    return found
+
+
+def contents(epcs: list[str], at: dt.datetime) -> list[str]:
+    """The innermost identifiers inside `epcs` at `at` (an item is its own content)."""
+    found, level, seen = [], list(epcs), set(epcs)
+    for _ in range(MAX_DEPTH + 1):
+        inside = defaultdict(list)
+        rows = Containment.objects.filter(parent__in=level, packed_at__lte=at).filter(
+            Q(unpacked_at__isnull=True) | Q(unpacked_at__gt=at)
+        )
+        for parent, child in rows.values_list("parent", "child"):
+            if child not in seen:
+                seen.add(child)
+                inside[parent].append(child)
+        found += [epc for epc in level if epc not in inside]
+        level = [child for children in inside.values() for child in children]
+        if not level:
+            break
+    return found
+
+
+def contents_known(epc: str) -> bool:
+    """Whether anything was ever packed in `epc`."""
+    return Containment.objects.filter(parent=epc).exists()
+
+
+@dataclass(frozen=True)
+class HistoryStep:
+    """One event of an item's history, and through what it concerns the item: the item
+    itself, a container it was in ("case", "pallet" by depth), or its lot."""
+
+    event: Event
+    via: str
+    via_epc: str | None = None
+
+
+def item_history(epc: str, classes: Iterable[str] = ()) -> list[HistoryStep]:
+    """Everything that happened to the item `epc`: the events naming it, those naming a
+    case or pallet it was in while it was in there, and those naming its lot (`classes`,
+    EPC class keys) by quantity. In event time order."""
+    epc = epc_key(epc)
+    outer = containers(epc)
+    wanted = {epc, *(c.epc for c in outer)}
+    rows = EventEPC.objects.filter(epc__in=wanted).values_list("event_id", "epc")
+    by_event = defaultdict(set)
+    for event_id, named in rows:
+        by_event[event_id].add(named)
+    for event_id in EventQuantity.objects.filter(epc_class__in=list(classes)).values_list(
+        "event_id", flat=True
+    ):
+        by_event[event_id].add(None)
+    events = Event.objects.in_bulk(list(by_event))
+    steps = []
+    for event_id, names in by_event.items():
+        event = events[event_id]
+        if epc in names:
+            steps.append(HistoryStep(event, "item"))
+            continue
+        holding = [c for c in outer if c.epc in names and c.holds_at(event.event_time)]
+        if holding:
+            inner = min(holding, key=lambda c: c.depth)
+            steps.append(HistoryStep(event, "container", inner.epc))
+        elif None in names:
+            steps.append(HistoryStep(event, "lot"))
+    steps.sort(key=lambda s: (s.event.event_time, s.event.pk))
+    return steps
+
+
+def last_destination(epc: str, before: dt.datetime | None = None) -> Movement | None:
+    """The latest movement that brought the item `epc` (or a case or pallet it was in at
+    the time) to an organisation, up to `before`."""
+    outer = containers(epc)
+    names = {epc, *(c.epc for c in outer)}
+    moves = Movement.objects.filter(epc__in=names, destination__isnull=False)
+    if before is not None:
+        moves = moves.filter(event_time__lte=before)
+    for move in moves.select_related("destination", "event").order_by("-event_time", "-pk"):
+        if move.epc == epc or any(c.epc == move.epc and c.holds_at(move.event_time) for c in outer):
+            return move
+    return None
+
+
+def label_history(label: Label) -> list[HistoryStep]:
+    """The history of one of our labelled items: its own events and its lot's, of the
+    lot's commissioning events only the one that activated this label."""
+    mine = set(
+        Commissioning.objects.filter(
+            order=label.order, serial_start__lte=label.serial, serial_end__gt=label.serial
+        ).values_list("event_id", flat=True)
+    )
+    steps = item_history(
+        label_epc(label.order, label.serial), [epc_key(lot_class(label.order.lot))]
+    )
+    return [
+        s
+        for s in steps
+        if not (s.via == "lot" and s.event.biz_step == "commissioning" and s.event.pk not in mine)
+    ]
