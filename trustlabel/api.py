@@ -64,7 +64,13 @@ def unauthenticated(request, exc):
 def _register_routers() -> None:
     from trustlabel.catalog.api import router as catalog_router
     from trustlabel.codes.api import router as codes_router
-    from trustlabel.trace.api import recalls_router
+    from trustlabel.regions.api import router as regions_router
+    from trustlabel.trace.api import (
+        alerts_router,
+        inspect_router,
+        logistics_router,
+        recalls_router,
+    )
     from trustlabel.trace.api import router as trace_router
     from trustlabel.verify.api import router as verify_router
     from trustlabel.verify.api import scans_router
@@ -75,6 +81,10 @@ def _register_routers() -> None:
     api.add_router("/v1", scans_router)
     api.add_router("/v1", trace_router)
     api.add_router("/v1", recalls_router)
+    api.add_router("/v1", logistics_router)
+    api.add_router("/v1", alerts_router)
+    api.add_router("/v1", inspect_router)
+    api.add_router("/v1", regions_router)
 
 
 _register_routers()

@@ -19,6 +19,8 @@ from trustlabel.accounts.models import Organisation, User
 from trustlabel.catalog import actions as catalog
 from trustlabel.codes import actions as codes
 from trustlabel.codes.keys import code_key, forget_cached_keys
+from trustlabel.regions.actions import do_load_divisions
+from trustlabel.regions.models import Division
 from trustlabel.trace import actions as trace
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 - test users only
@@ -108,6 +110,8 @@ class World:
 
 def build_world() -> World:
     forget_cached_keys()
+    if not Division.objects.exists():  # emptied by a browser test's flush
+        do_load_divisions()
     codes.ensure_key_ring()
     kinds = Organisation.Kind
     association = make_party(kinds.ASSOCIATION, "中国质量检验协会", "association")

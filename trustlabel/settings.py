@@ -40,6 +40,15 @@ def envint(name: str, default: str) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
 
 
+def envfiles(name: str) -> list[Path]:
+    """Comma-separated paths of files that must exist."""
+    paths = [Path(p.strip()) for p in (envstr(name) or "").split(",") if p.strip()]
+    for path in paths:
+        if not path.is_file():
+            raise ImproperlyConfigured(f"{name}: {path} is not a file")
+    return paths
+
+
 def envfloat(name: str, default: str) -> float:
     value = envstr(name, default)
     try:
@@ -79,6 +88,7 @@ INSTALLED_APPS = [
     "trustlabel.codes",
     "trustlabel.verify",
     "trustlabel.trace",
+    "trustlabel.regions",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +213,17 @@ TRUSTLABEL_COPY_CHECK_LIMIT = envint("TRUSTLABEL_COPY_CHECK_LIMIT", "10")
 TRUSTLABEL_MAX_TRAVEL_KMH = envfloat("TRUSTLABEL_MAX_TRAVEL_KMH", "900")
 TRUSTLABEL_RATE_PER_CLIENT = envint("TRUSTLABEL_RATE_PER_CLIENT", "60")  # checks a minute
 TRUSTLABEL_RATE_PER_CODE = envint("TRUSTLABEL_RATE_PER_CODE", "20")  # checks an hour
+
+# Regions (anti-diversion): polygons that place a check's point in a division, GeoJSON
+# (.gz too) in WGS-84 with the GB/T 2260 code in each feature's properties.code. The
+# shipped province boundaries, then any files the operator adds (counties, say).
+TRUSTLABEL_BOUNDARY_FILES = [
+    BASE_DIR / "trustlabel" / "regions" / "data" / "boundaries" / "provinces.geojson.gz",
+    *envfiles("TRUSTLABEL_BOUNDARY_FILES"),
+]
+# An IP geolocation database the operator downloads and keeps current (.mmdb: GeoLite2 or
+# GeoIP2 City, DB-IP City Lite); unset, checks are never placed by their IP address.
+TRUSTLABEL_IP_DB = next(iter(envfiles("TRUSTLABEL_IP_DB")), None)
 
 # Traceability: what one EPCIS capture may hold (announced in GS1-EPCIS-Capture-Limit and
 # GS1-EPCIS-Capture-File-Size-Limit).

@@ -18,6 +18,7 @@ urlpatterns = [
     path("portal/codes/", include("trustlabel.codes.urls")),
     path("portal/scans/", include("trustlabel.verify.portal_urls")),
     path("portal/trace/", include("trustlabel.trace.urls")),
+    path("portal/regions/", include("trustlabel.regions.urls")),
     path("", include("trustlabel.verify.urls")),
 ]
 

@@ -11,4 +11,8 @@ def portal_home(request):
         return render(request, "portal/no_organisation.html", status=403)
     if actor.is_enterprise or actor.is_association:
         return redirect("catalog:products")
+    if actor.is_distributor:
+        return redirect("trace:scan")
+    if actor.is_inspector:
+        return redirect("trace:inspect")
     return render(request, "portal/home.html", {"actor": actor})

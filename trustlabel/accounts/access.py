@@ -39,6 +39,14 @@ class Actor:
         return self.organisation.is_enterprise
 
     @property
+    def is_distributor(self) -> bool:
+        return self.organisation.is_distributor
+
+    @property
+    def is_inspector(self) -> bool:
+        return self.organisation.kind == Organisation.Kind.INSPECTOR
+
+    @property
     def is_admin(self) -> bool:
         return self.role == User.Role.ADMIN
 

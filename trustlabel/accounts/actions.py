@@ -7,8 +7,10 @@ from django.utils import timezone
 from .models import ApiKey, Organisation, User
 
 
-def do_create_organisation(kind: str, name: str, name_en: str = "", gln: str = "") -> Organisation:
-    organisation = Organisation(kind=kind, name=name, name_en=name_en, gln=gln)
+def do_create_organisation(
+    kind: str, name: str, name_en: str = "", gln: str = "", region: str = ""
+) -> Organisation:
+    organisation = Organisation(kind=kind, name=name, name_en=name_en, gln=gln, region=region)
     organisation.full_clean()
     organisation.save()
     return organisation

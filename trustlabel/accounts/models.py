@@ -33,6 +33,9 @@ class Organisation(models.Model):
         validators=[validate_gln],
         help_text=_("GS1 Global Location Number, 13 digits"),
     )
+    # Where it is seated: a GB/T 2260 division code (regions.Division). A consumer's trace
+    # says goods were shipped to its city.
+    region = models.CharField(_("seat (division code)"), max_length=6, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

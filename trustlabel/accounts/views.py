@@ -55,7 +55,10 @@ def forbidden(request):
     return render(request, "portal/forbidden.html", status=403)
 
 
-def _guarded(view, allow):
+def guarded(view, allow):
+    """A portal page for the actors `allow(actor)` accepts: others get the 403 page,
+    anonymous visitors the sign-in page."""
+
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -73,12 +76,27 @@ def _guarded(view, allow):
 
 def portal_page(view):
     """For pages of the enterprise portal: enterprises and (read-only) the association."""
-    return _guarded(view, lambda actor: actor.is_enterprise or actor.is_association)
+    return guarded(view, lambda actor: actor.is_enterprise or actor.is_association)
+
+
+def goods_page(view):
+    """For pages of those who handle goods: enterprises and distributors."""
+    return guarded(view, lambda actor: actor.is_enterprise or actor.is_distributor)
+
+
+def member_page(view):
+    """For pages every signed-in organisation may open; each sees what concerns it."""
+    return guarded(view, lambda actor: True)
+
+
+def inspector_page(view):
+    """For the inspectors' pages (and the association's)."""
+    return guarded(view, lambda actor: actor.is_inspector or actor.is_association)
 
 
 def admin_page(view):
     """For pages that manage an organisation itself: its administrators only."""
-    return _guarded(view, lambda actor: actor.is_admin)
+    return guarded(view, lambda actor: actor.is_admin)
 
 
 def filter_by_enterprise(request, queryset, field: str = "organisation"):

@@ -11,6 +11,8 @@ from django.core.management import call_command
 from trustlabel.accounts.models import ApiKey, Organisation
 from trustlabel.catalog.models import Product
 from trustlabel.codes.models import LabelOrder
+from trustlabel.trace.logistics import last_destination
+from trustlabel.trace.models import DiversionAlert
 from trustlabel.verify.core import verify
 
 
@@ -65,3 +67,7 @@ def test_it_makes_demo_data_once_with_codes_that_verify(db, settings):
         assert item["url"].startswith(settings.TRUSTLABEL_BASE_URL + "/01/")
         assert verify(item["code"]).is_genuine
     assert verify(second["codes"][0]["url"]).is_genuine
+    # Packed, shipped and received once; one check outside the sales region, one alert.
+    move = last_destination(second["case_labels"][0])
+    assert move.destination.name.startswith("华东示范商贸")
+    assert DiversionAlert.objects.count() == 1

@@ -18,7 +18,7 @@ from .documents import GS1_CONTEXT
 from .identifiers import epc_key
 from .labels import label_of, lot_class
 from .logistics import contents, contents_known, index_events, last_destination, party_iri
-from .models import CaptureJob, Commissioning, Event, Recall
+from .models import CaptureJob, Commissioning, DiversionAlert, Event, PublicTrace, Recall
 from .schema import Problem, document_problems, event_problems
 
 
@@ -315,7 +315,7 @@ def do_move(
             "destinationList": [{"type": "owning_party", "destination": party_iri(counterpart)}],
         }
     elif step == Step.RECEIVE:
-        _check_known(epcs)
+        _check_handled(actor, epcs)
         senders = {m.source for e in epcs if (m := last_destination(e)) and m.source}
         lists = {"destinationList": [{"type": "owning_party", "destination": me}]}
         if len(senders) == 1:
@@ -350,7 +350,9 @@ def _check_known(epcs: list[str]) -> None:
 
 
 def _check_handled(actor: Actor, epcs: list[str]) -> None:
-    """An enterprise handles its own products; a distributor what was shipped to it."""
+    """An enterprise handles its own products; a distributor what was shipped to it (to
+    receive it, or to ship it on): nobody can take goods into their name by scanning
+    another's labels."""
     _check_known(epcs)
     if actor.is_enterprise:
         now = timezone.now()
@@ -370,6 +372,39 @@ def _check_handled(actor: Actor, epcs: list[str]) -> None:
             for e in epcs
             if (move := last_destination(e)) is None or move.destination_id != actor.organisation.pk
         ]
-        message = _("These were not received by you: %(codes)s")
+        message = _("These were not shipped to you: %(codes)s")
     if foreign:
         raise ValidationError(message % {"codes": ", ".join(foreign[:10])}, code="not_yours")
+
+
+# --- Diversion alerts and the public trace ----------------------------------------------
+
+
+@transaction.atomic
+def do_decide_alert(actor: Actor, alert: DiversionAlert, state: str, note: str) -> DiversionAlert:
+    """The enterprise works through an alert: confirms it (diverted), dismisses it (not
+    diverted), or opens it again; confirming or dismissing needs a note saying why."""
+    if not actor.can_manage(alert.organisation_id):
+        raise PermissionDenied
+    if state not in DiversionAlert.State.values:
+        raise ValidationError(_("Choose open, confirmed or dismissed."), code="state")
+    note = note.strip()
+    if state != DiversionAlert.State.OPEN and not note:
+        raise ValidationError({"note": _("Say why, in a note.")}, code="required")
+    alert.state, alert.note = state, note
+    alert.decided_by, alert.decided_at = actor.user, timezone.now()
+    alert.save(update_fields=["state", "note", "decided_by", "decided_at"])
+    return alert
+
+
+def do_set_public_trace(
+    actor: Actor, production: bool, inspection: bool, shipping: bool
+) -> PublicTrace:
+    """Which steps of the journey the enterprise's verification pages show consumers."""
+    if not actor.is_enterprise:
+        raise PermissionDenied
+    settings_row, _created = PublicTrace.objects.update_or_create(
+        organisation=actor.organisation,
+        defaults={"production": production, "inspection": inspection, "shipping": shipping},
+    )
+    return settings_row

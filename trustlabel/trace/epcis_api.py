@@ -1,8 +1,9 @@
 """The EPCIS 2.0 REST bindings (GS1's openapi.yaml) at /epcis/: capture and query.
 
 Clients authenticate as for the JSON API (an API key as `Authorization: Bearer`, or a
-signed-in session). An organisation sees the events it captured and those about its own
-products; the association and inspectors see every event.
+signed-in session). An organisation sees the events it captured, those about its own
+products and those naming it as source or destination; a distributor also every event
+about goods shipped to it; the association and inspectors see every event.
 """
 
 import json
@@ -10,6 +11,7 @@ import uuid
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -20,7 +22,7 @@ from trustlabel.accounts.models import Organisation
 
 from . import documents, query
 from .actions import CaptureRefused, EventConflict, do_capture_event, do_start_capture
-from .models import CaptureJob, Event, EventParty
+from .models import CaptureJob, Event, EventEPC, EventParty, Movement
 
 epcis = NinjaAPI(
     title="TrustLabel EPCIS 2.0 repository",
@@ -34,12 +36,16 @@ JSON_TYPES = ("application/json", "application/ld+json")
 
 
 def visible_events(actor: Actor):
-    """The events this organisation may see."""
+    """The events this organisation may see: those it captured, those about its own
+    products, those that name it as source or destination and, for a distributor, every
+    event about a case, pallet or item that was shipped to it."""
     if actor.organisation.kind in (Organisation.Kind.ASSOCIATION, Organisation.Kind.INSPECTOR):
         return Event.objects.all()
-    return Event.objects.filter(
-        pk__in=EventParty.objects.filter(organisation=actor.organisation).values("event_id")
-    )
+    seen = Q(pk__in=EventParty.objects.filter(organisation=actor.organisation).values("event_id"))
+    if actor.is_distributor:
+        shipped_here = Movement.objects.filter(destination=actor.organisation).values("epc")
+        seen |= Q(pk__in=EventEPC.objects.filter(epc__in=shipped_here).values("event_id"))
+    return Event.objects.filter(seen)
 
 
 def _json(data, status: int = 200, **headers) -> HttpResponse:

@@ -10,10 +10,11 @@ import functools
 import hashlib
 import hmac
 import json
+import logging
 import math
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
@@ -28,10 +29,13 @@ from trustlabel.catalog.models import InspectionReport, Lot, Product
 from trustlabel.codes import codec
 from trustlabel.codes.keys import code_key_for_digit, damm_valid, serial_of
 from trustlabel.codes.models import LabelOrder
-from trustlabel.trace.models import Commissioning, Recall
+from trustlabel.trace import diversion
+from trustlabel.trace.models import Commissioning, DiversionAlert, Recall
 
 from .inputs import Entered, InvalidInput, normalise
 from .models import Channel, CodeCheckStats, RateBucket, ScanLog, VerdictKind
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["CheckContext", "InvalidInput", "RateLimited", "Verdict", "verify"]
 
@@ -85,6 +89,12 @@ class CheckContext:
     # which the hidden code must belong to.
     public_serial: str | None = None
     now: dt.datetime | None = None
+    # How sure the device is of lat/lon, in metres (the browser says).
+    accuracy_m: float | None = None
+    # A division (GB/T 2260 code) an inspector states as the place of the check.
+    region: str | None = None
+    # Checked by an inspector, who is told when an item is outside its sales region.
+    inspector: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,10 @@ class Verdict:
     reports: list = field(default_factory=list)
     # For recalled: the open recall of the lot, with what the consumer should do.
     recall: Recall | None = None
+    # The internal serial of a code that matched an order.
+    serial: int | None = None
+    # For an inspector's outside_region: the diversion alert, with the evidence.
+    diversion: DiversionAlert | None = None
 
     @property
     def is_genuine(self) -> bool:
@@ -125,17 +139,55 @@ def verify(raw_input: str | None, context: CheckContext | None = None) -> Verdic
     place = Place.coarse(context.lat, context.lon)
     reading = _read(entered, context)
     if reading.serial is not None and one_statement_checks():
-        return _check_in_one_statement(entered, reading, context, place, now)
-    with transaction.atomic():
-        # Counted in the same transaction as the check, and committed even when refused,
-        # so that hammering stays limited; a refused attempt is never logged as a check.
-        retry_after = _count_attempt(context.client_ip, entered.digits, now)
-        verdict = None if retry_after is not None else _decide(entered, reading, place, now)
-        if verdict is not None and verdict.kind != VerdictKind.PIN_REQUIRED:
-            _log_scan(verdict, reading, context, place, now)
-    if verdict is None:
-        raise RateLimited(retry_after)
-    return verdict
+        verdict = _check_in_one_statement(entered, reading, context, place, now)
+    else:
+        with transaction.atomic():
+            # Counted in the same transaction as the check, and committed even when
+            # refused, so that hammering stays limited; a refused attempt is never logged
+            # as a check.
+            retry_after = _count_attempt(context.client_ip, entered.digits, now)
+            verdict = None if retry_after is not None else _decide(entered, reading, place, now)
+            if verdict is not None and verdict.kind != VerdictKind.PIN_REQUIRED:
+                _log_scan(verdict, reading, context, place, now)
+        if verdict is None:
+            raise RateLimited(retry_after)
+    return _watch_for_diversion(verdict, reading.serial, context, now)
+
+
+# Verdicts on a real label of an order, counted: where the item is matters.
+_COUNTED = {
+    VerdictKind.GENUINE,
+    VerdictKind.GENUINE_CHECKED_BEFORE,
+    VerdictKind.SUSPECTED_COPY,
+    VerdictKind.EXPIRED,
+    VerdictKind.RECALLED,
+}
+
+
+def _watch_for_diversion(
+    verdict: Verdict, serial: int | None, context: CheckContext, now: dt.datetime
+) -> Verdict:
+    """A check with a place is compared with the item's sales region (trace/diversion.py).
+    Outside it, the enterprise gets an alert; an inspector, not a consumer, is told."""
+    if verdict.kind not in _COUNTED or verdict.order is None or serial is None:
+        return verdict
+    verdict = replace(verdict, serial=serial)
+    where = diversion.Where(
+        context.lat, context.lon, context.accuracy_m, context.region, context.client_ip
+    )
+    if not diversion.can_locate(where):
+        return verdict
+    try:
+        alert = diversion.observe(verdict.order, serial, where, now, by_inspector=context.inspector)
+    except Exception:
+        # The verdict is given and logged already: a failing place lookup must not turn
+        # it into an error page. The enterprise misses one alert; the log says why.
+        logger.exception("diversion check failed for order %s", verdict.order.pk)
+        return verdict
+    if alert is None or not context.inspector:
+        return verdict
+    kind = VerdictKind.OUTSIDE_REGION if verdict.is_genuine else verdict.kind
+    return replace(verdict, kind=kind, diversion=alert)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,9 @@ class VerdictKind(models.TextChoices):
     PIN_REQUIRED = "pin_required", _("Hidden code needed")
     NOT_ACTIVATED = "not_activated", _("Not activated")
     RECALLED = "recalled", _("Recalled")
+    # Inspectors only: genuine, but checked outside the sales region of the distributor
+    # it was shipped to.
+    OUTSIDE_REGION = "outside_region", _("Outside its sales region")
 
 
 class ScanLog(models.Model):

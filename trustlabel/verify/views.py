@@ -2,17 +2,27 @@
 
 They work without JavaScript and stay small: one HTML document with its CSS inline."""
 
+import math
+
 from django.conf import settings
-from django.http import FileResponse
+from django.core import signing
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from trustlabel.catalog.models import InspectionReport
+from trustlabel.codes.models import LabelOrder
+from trustlabel.trace import diversion
+from trustlabel.trace.journey import journey, public_steps
+from trustlabel.trace.labels import Label
 
 from .clients import client_ip
 from .core import CheckContext, InvalidInput, RateLimited, verify
 from .models import Channel, VerdictKind
+from .ratelimit import Limit, check_limits
 from .wording import EXPLANATIONS, HEADLINES, TOO_MANY_ATTEMPTS
 
 _BOT_MARKERS = ("bot", "spider", "crawler", "preview", "facebookexternalhit", "slurp")
@@ -47,6 +57,15 @@ def _render_check(request, raw, context: CheckContext, form_value: str = "", **e
         )
         response["Retry-After"] = str(e.retry_after)
         return response
+    shown, steps, place_token = None, [], None
+    if verdict.order is not None and verdict.serial is not None:
+        shown = public_steps(verdict.order.organisation_id)
+        label = Label(verdict.order, verdict.order.key_version_id, verdict.serial)
+        steps = journey(label, verdict.reports, get_language())
+        if context.lat is None:
+            place_token = signing.dumps(
+                {"order": verdict.order.pk, "serial": verdict.serial}, salt=_PLACE_SALT
+            )
     return render(
         request,
         "verify/result.html",
@@ -55,6 +74,9 @@ def _render_check(request, raw, context: CheckContext, form_value: str = "", **e
             "headline": HEADLINES[verdict.kind],
             "explanation": EXPLANATIONS[verdict.kind],
             "tone": _TONES[verdict.kind],
+            "shown": shown,
+            "journey": steps,
+            "place_token": place_token,
             **extra,
         },
     )
@@ -70,17 +92,69 @@ _TONES = {
     VerdictKind.PIN_REQUIRED: "note",
     VerdictKind.NOT_ACTIVATED: "bad",
     VerdictKind.RECALLED: "bad",
+    VerdictKind.OUTSIDE_REGION: "warn",
 }
 
 
-def _place(request) -> dict:
-    def number(name):
-        try:
-            return float(request.POST.get(name, ""))
-        except ValueError:
-            return None
+def _number(request, name: str) -> float | None:
+    try:
+        value = float(request.POST.get(name, ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
-    return {"lat": number("lat"), "lon": number("lon")}
+
+def _place(request) -> dict:
+    """The browser's location, when the consumer chose to share it with the check."""
+    accuracy = _number(request, "accuracy")
+    return {
+        "lat": _number(request, "lat"),
+        "lon": _number(request, "lon"),
+        "accuracy_m": accuracy if accuracy is not None and accuracy >= 0 else None,
+    }
+
+
+# A consumer who checked a code may share afterwards where they are (the QR code's page
+# checks at once, before anyone could be asked): a signed note of the check, good for a
+# quarter of an hour, and a limit per client.
+_PLACE_SALT = "trustlabel.verify.place"
+_PLACE_MAX_AGE = 15 * 60
+PLACES_PER_CLIENT = Limit("place-ip", 30, 3600)
+
+
+@require_POST
+def share_place(request):
+    """Where the consumer is, for the check they just made: compared with the item's
+    sales region (an alert for the enterprise when outside). Nothing is shown back but
+    thanks; the place is kept only as a division, in an alert."""
+    now = timezone.now()
+    wait = check_limits([(PLACES_PER_CLIENT, client_ip(request))], now)
+    if wait is not None:
+        response = JsonResponse({"detail": str(TOO_MANY_ATTEMPTS)}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    try:
+        check = signing.loads(
+            request.POST.get("token", ""), salt=_PLACE_SALT, max_age=_PLACE_MAX_AGE
+        )
+    except signing.BadSignature:
+        return JsonResponse(
+            {"detail": _("This page is too old to share a place: check the code again.")},
+            status=400,
+        )
+    place = _place(request)
+    if not (
+        place["lat"] is not None
+        and place["lon"] is not None
+        and -90 <= place["lat"] <= 90
+        and -180 <= place["lon"] <= 180
+    ):
+        return JsonResponse({"detail": _("The location is not valid.")}, status=400)
+    order = LabelOrder.objects.select_related("product", "lot").filter(pk=check["order"]).first()
+    if order is not None:
+        where = diversion.Where(place["lat"], place["lon"], place["accuracy_m"])
+        diversion.observe(order, check["serial"], where, now)
+    return JsonResponse({"detail": _("Thank you: this helps to catch diverted goods.")})
 
 
 @require_http_methods(["GET", "POST"])

@@ -14,6 +14,7 @@ HEADLINES = {
     VerdictKind.PIN_REQUIRED: _("Scratch off the coating to check this label"),
     VerdictKind.NOT_ACTIVATED: _("This label has not been activated"),
     VerdictKind.RECALLED: _("Recalled: stop using this product"),
+    VerdictKind.OUTSIDE_REGION: _("Genuine, but outside its sales region"),
 }
 
 EXPLANATIONS = {
@@ -51,6 +52,11 @@ EXPLANATIONS = {
     VerdictKind.RECALLED: _(
         "The product is genuine, but its maker has recalled this production lot. Follow "
         "the instructions below."
+    ),
+    VerdictKind.OUTSIDE_REGION: _(
+        "The label is genuine, but the product was shipped to a distributor for another "
+        "region: it may have been diverted. The evidence is below and has been sent to the "
+        "enterprise."
     ),
 }
 

@@ -5,11 +5,15 @@ examples on its GS1 Company Prefix 0614141, escaping cases, and our own labels' 
 """
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from stdnum import ean
 
 from trustlabel.trace.identifiers import (
     IdentifierError,
     UnknownCompanyPrefix,
     canonical,
+    check_digit,
     dl_to_urn,
     epc_key,
     for_output,
@@ -115,3 +119,26 @@ def test_output_follows_the_clients_format():
     assert for_output(urn) == link  # no header: Digital Links
     assert for_output(link, "Always_EPC_URN") == urn
     assert for_output(urn, "Never_Translates") == urn
+
+
+@given(st.text(alphabet="0123456789", max_size=20))
+def test_check_digits_are_stdnums(digits):
+    assert check_digit(digits) == ean.calc_check_digit(digits)
+
+
+@pytest.mark.parametrize("digits", ["０６９０１２３４５６７８９", "069012345678x"])
+def test_check_digits_of_other_characters_are_stdnums_too(digits):
+    try:
+        expected = ean.calc_check_digit(digits)
+    except ValueError:
+        with pytest.raises(ValueError):
+            check_digit(digits)
+    else:
+        assert check_digit(digits) == expected
+
+
+def test_a_canonical_link_needs_its_check_digit_every_time():
+    good = "https://id.gs1.org/01/06901234567892/21/1"
+    assert canonical(good) == good
+    with pytest.raises(IdentifierError):
+        canonical(good.replace("92/21/1", "93/21/1"))  # its check digit cached, this one wrong

@@ -89,7 +89,7 @@ def test_a_distributor_receives_and_ships_on_part_of_it(world, shipped, second_d
     assert last_destination(item(world, 3)).destination == second_distributor.organisation
     assert last_destination(item(world, 15)).destination == world.distributor.organisation
     # What it no longer holds, it cannot ship again.
-    with pytest.raises(ValidationError, match="not received by you"):
+    with pytest.raises(ValidationError, match="not shipped to you"):
         trace.do_move(mine, trace.Step.SHIP, [sscc(1)], second_distributor.organisation)
 
 
@@ -114,7 +114,9 @@ def test_unpacking_ends_what_a_case_says_about_an_item(world, shipped, second_di
 
 
 def test_nobody_ships_what_is_not_theirs(world, shipped, second_distributor):
-    with pytest.raises(ValidationError, match="not received by you"):
+    with pytest.raises(ValidationError, match="not shipped to you"):
+        trace.do_move(second_distributor, trace.Step.RECEIVE, [sscc(100)])
+    with pytest.raises(ValidationError, match="not shipped to you"):
         trace.do_move(
             second_distributor, trace.Step.SHIP, [sscc(100)], world.distributor.organisation
         )

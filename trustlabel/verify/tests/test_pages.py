@@ -1,5 +1,7 @@
 """The consumer pages: phone-first, no JavaScript, small, clear about every verdict."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -19,8 +21,12 @@ def verdict_of(response) -> str:
 
 
 def assert_light(response) -> None:
+    """Small, and whole without JavaScript: the only script is a short inline one that
+    offers to share the location (it needs the browser's geolocation), nothing loaded."""
     assert len(response.content) < PAGE_BUDGET
-    assert b"<script" not in response.content
+    scripts = re.findall(rb"<script([^>]*)>(.*?)</script>", response.content, re.S)
+    assert all(b"src" not in attributes for attributes, _ in scripts)
+    assert sum(len(body) for _, body in scripts) < 1500
 
 
 def test_it_shows_the_form_to_anyone(anon):

@@ -24,7 +24,12 @@ from trustlabel.catalog.models import Lot, Product
 from trustlabel.codes import actions as codes
 from trustlabel.codes.keys import code_key
 from trustlabel.codes.models import LabelOrder
+from trustlabel.regions.actions import do_set_sales_regions
 from trustlabel.trace import actions as trace
+from trustlabel.trace.identifiers import check_digit
+from trustlabel.trace.labels import label_epc
+from trustlabel.trace.models import Containment
+from trustlabel.verify.core import CheckContext, verify
 
 DEMO = "（演示）"
 K = Organisation.Kind
@@ -33,8 +38,16 @@ ORGANISATIONS = {
     "enterprise": (K.ENTERPRISE, "示范电器股份有限公司" + DEMO, "Model Appliances Co. (demo)"),
     "enterprise2": (K.ENTERPRISE, "示范食品有限公司" + DEMO, "Model Foods Co. (demo)"),
     "distributor": (K.DISTRIBUTOR, "华东示范商贸有限公司" + DEMO, "East China Trading (demo)"),
+    "distributor2": (K.DISTRIBUTOR, "华南示范商贸有限公司" + DEMO, "South China Trading (demo)"),
     "inspector": (K.INSPECTOR, "示范质量监督检验所" + DEMO, "Quality Inspection Institute (demo)"),
 }
+# Distributors: where they are seated and where they may sell (GB/T 2260 codes).
+TERRITORIES = {
+    "distributor": ("310101", ["310000", "320000", "330000"]),  # Shanghai; Jiangsu, Zhejiang
+    "distributor2": ("440106", ["440000"]),  # Guangzhou; Guangdong
+}
+# The demo's cases and pallet: SSCCs under the demo company prefix 6901234.
+PALLET, CASES = 900, (901, 902)
 PRODUCTS = {
     "enterprise": [
         (
@@ -89,6 +102,10 @@ class Command(BaseCommand):
             out(f"  {item['label']}: {item['code']}")
             out(f"      {item['url']}")
         out("")
+        out("Case labels to scan at /portal/trace/scan/ (as the distributor):")
+        for label in result["case_labels"]:
+            out(f"  {label}")
+        out("")
         out("Sign-ins (passwords are new each time `trustlabel demo` runs):")
         for role, login in result["logins"].items():
             out(f"  {role:12} {login['username']:20} {login['password']}")
@@ -121,8 +138,14 @@ class Command(BaseCommand):
                 orders.append(self.order(Actor.of_user(admin), product, lot, "open", 1000))
                 if role == "enterprise" and spec is products[0]:
                     orders.append(self.order(Actor.of_user(admin), product, lot, "scratch", 200))
+        for role, (seat, regions) in TERRITORIES.items():
+            orgs[role].region = seat
+            orgs[role].save(update_fields=["region"])
+            do_set_sales_regions(orgs[role], regions)
         base = settings.TRUSTLABEL_BASE_URL
         first_open, second_open = [o for o in orders if o.layout == "open"][:2]
+        maker = Actor.of_user(User.objects.get(username="demo-enterprise"))
+        self.logistics(maker, Actor.of_user(logins_user("distributor")), first_open)
         scratch = next(o for o in orders if o.layout == "scratch")
         sample = []
         for label, order in (("open label", first_open), ("open label", second_open)):
@@ -142,10 +165,18 @@ class Command(BaseCommand):
         return {
             "base_url": base,
             "codes": sample,
+            "case_labels": [demo_sscc(n) for n in CASES],
             "logins": logins,
             "api_keys": {
                 r: keys[r]
-                for r in ("enterprise", "distributor", "inspector", "association", "enterprise2")
+                for r in (
+                    "enterprise",
+                    "distributor",
+                    "distributor2",
+                    "inspector",
+                    "association",
+                    "enterprise2",
+                )
             },
         }
 
@@ -200,12 +231,36 @@ class Command(BaseCommand):
             )
         return lot
 
+    def logistics(self, maker: Actor, distributor: Actor, order: LabelOrder) -> None:
+        """The first 24 labels of an order packed 12 to a case, both cases on a pallet,
+        shipped to the East China distributor and received there; then a (demo) check of
+        one of them in Guangzhou, outside its sales region, which raises an alert."""
+        if Containment.objects.filter(parent=demo_sscc(PALLET)).exists():
+            return
+        items = [label_epc(order, order.serial_start + i) for i in range(24)]
+        for case, chunk in zip(CASES, (items[:12], items[12:]), strict=True):
+            trace.do_pack(maker, demo_sscc(case), chunk)
+        trace.do_pack(maker, demo_sscc(PALLET), [demo_sscc(case) for case in CASES])
+        trace.do_move(maker, trace.Step.SHIP, [demo_sscc(PALLET)], distributor.organisation)
+        trace.do_move(distributor, trace.Step.RECEIVE, [demo_sscc(PALLET)])
+        code = code_key(order.key_version).code(order.serial_start + 20)
+        verify(code, CheckContext(lat=23.1291, lon=113.3240))
+
     def order(self, actor, product, lot, layout, quantity) -> LabelOrder:
         order = LabelOrder.objects.filter(product=product, layout=layout).order_by("pk").first()
         if order is None:
             order = codes.do_create_label_order(actor, product, lot, quantity, layout)
             trace.do_commission_order(actor, order)  # labels on products: active
         return order
+
+
+def logins_user(role: str) -> User:
+    return User.objects.get(username=f"demo-{role}")
+
+
+def demo_sscc(n: int) -> str:
+    body = f"06901234{n:09d}"
+    return f"https://id.gs1.org/00/{body}{check_digit(body)}"
 
 
 def demo_image(gtin: str) -> bytes:
