@@ -3,7 +3,6 @@ camera, the enterprise works through a diversion alert and opens a recall, an in
 checks a product on site."""
 
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -61,22 +60,19 @@ def shipped():
     return world
 
 
-def test_it_receives_a_case_scanned_with_the_phone_camera(live_server, shipped, tmp_path):
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"browser tests need {CHROMIUM}: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
+def test_it_receives_a_case_scanned_with_the_phone_camera(live_server, shipped, chromium, tmp_path):
     video = camera_file(tmp_path / "case.y4m", sscc(1))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                *CHROMIUM_ARGS,
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={video}",
-            ],
-        )
+    # A browser of its own, with the video as its camera (the same Playwright session).
+    browser = chromium.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
         context = browser.new_context(
             viewport={"width": 390, "height": 844},
             is_mobile=True,
@@ -96,7 +92,7 @@ def test_it_receives_a_case_scanned_with_the_phone_camera(live_server, shipped, 
         page.get_by_role("button", name="Record", exact=True).click()
         page.wait_for_selector("tr.just-done")
         assert "Recorded: Receive, 1 label." in page.locator(".messages").inner_text()
-        context.close()
+    finally:
         browser.close()
     received = Event.objects.get(biz_step="receiving")
     assert received.body["epcList"] == [sscc(1)]
