@@ -46,24 +46,26 @@ def rendered(body: dict, fmt: str) -> dict:
     out = copy.deepcopy(body)
     for name in _ID_LISTS:
         if isinstance(out.get(name), list):
-            out[name] = [_id(v, fmt) for v in out[name]]
+            out[name] = [identifier(v, fmt) for v in out[name]]
     if isinstance(out.get("parentID"), str):
-        out["parentID"] = _id(out["parentID"], fmt)
+        out["parentID"] = identifier(out["parentID"], fmt)
     for name in _QUANTITY_LISTS:
         for item in out.get(name) or ():
             if isinstance(item, dict) and isinstance(item.get("epcClass"), str):
-                item["epcClass"] = _id(item["epcClass"], fmt)
+                item["epcClass"] = identifier(item["epcClass"], fmt)
     for name in ("readPoint", "bizLocation"):
         if isinstance(out.get(name), dict) and isinstance(out[name].get("id"), str):
-            out[name]["id"] = _id(out[name]["id"], fmt)
+            out[name]["id"] = identifier(out[name]["id"], fmt)
     for name, key in (("sourceList", "source"), ("destinationList", "destination")):
         for item in out.get(name) or ():
             if isinstance(item, dict) and isinstance(item.get(key), str):
-                item[key] = _id(item[key], fmt)
+                item[key] = identifier(item[key], fmt)
     return out
 
 
-def _id(value, fmt: str):
+def identifier(value, fmt: str):
+    """An identifier in the form the client asked for (GS1-EPC-Format); anything that is
+    not a GS1 key as it was captured."""
     if not isinstance(value, str):
         return value
     try:

@@ -22,7 +22,8 @@ from trustlabel.accounts.models import Organisation
 
 from . import documents, query
 from .actions import CaptureRefused, EventConflict, do_capture_event, do_start_capture
-from .models import CaptureJob, Event, EventEPC, EventParty, Movement
+from .models import CaptureJob, Event, EventEPC, EventParty, EventType, Movement
+from .vocabulary import standard_values
 
 epcis = NinjaAPI(
     title="TrustLabel EPCIS 2.0 repository",
@@ -151,6 +152,61 @@ def _as_capture_document(document):
     }
 
 
+# The top-level resources served here (GS1's TopLevelResources; queries and the
+# readPoints and bizLocations collections are not offered).
+TOP_LEVEL = ["capture", "events", "eventTypes", "epcs", "bizSteps", "dispositions"]
+
+
+@epcis.get("/", summary="The top-level resources of this repository")
+def top_level(request):
+    return _collection(TOP_LEVEL)
+
+
+@epcis.api_operation(["OPTIONS"], "/", summary="What this repository supports")
+def root_options(request):
+    return _discovered()
+
+
+@epcis.get("/epcs", summary="The identifiers named by the events this organisation sees")
+def epcs(request):
+    fmt = documents.epc_format(request.headers.get("GS1-EPC-Format"))
+    try:
+        keys, following = query.epcs_page(visible_events(request.actor), request.GET.dict())
+    except query.QueryParameterError as e:
+        return _problem(400, "QueryParameterException", str(e))
+    headers = {"GS1_EPC_Format": fmt}
+    if following:
+        params = urlencode({**request.GET.dict(), "nextPageToken": following})
+        headers["Link"] = f'<{request.path}?{params}>; rel="next"'
+    return _json(
+        {
+            "@context": documents.GS1_CONTEXT,
+            "type": "Collection",
+            "member": [documents.identifier(key, fmt) for key in keys],
+        },
+        **headers,
+    )
+
+
+@epcis.get("/eventTypes", summary="The event types")
+def event_types(request):
+    return _collection([t.value for t in EventType])
+
+
+@epcis.get("/bizSteps", summary="The business steps (CBV 2.0)")
+def biz_steps(request):
+    return _collection(list(standard_values("bizStep")))
+
+
+@epcis.get("/dispositions", summary="The dispositions (CBV 2.0)")
+def dispositions(request):
+    return _collection(list(standard_values("disposition")))
+
+
+def _collection(members: list[str]) -> HttpResponse:
+    return _json({"@context": documents.GS1_CONTEXT, "type": "Collection", "member": members})
+
+
 @epcis.api_operation(["OPTIONS"], "/capture", summary="What capture supports")
 def capture_options(request):
     """Discovery (GS1's 204CaptureEndpointDiscovery): methods, versions, limits."""
@@ -264,3 +320,13 @@ def epc_events(request, epc: str):
 @epcis.get("/eventTypes/{event_type}/events", summary="Events of one type")
 def event_type_events(request, event_type: str):
     return _answer(request, visible_events(request.actor), {"eventType": event_type})
+
+
+@epcis.get("/bizSteps/{biz_step}/events", summary="Events of one business step")
+def biz_step_events(request, biz_step: str):
+    return _answer(request, visible_events(request.actor), {"EQ_bizStep": biz_step})
+
+
+@epcis.get("/dispositions/{disposition}/events", summary="Events of one disposition")
+def disposition_events(request, disposition: str):
+    return _answer(request, visible_events(request.actor), {"EQ_disposition": disposition})

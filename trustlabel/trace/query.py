@@ -162,6 +162,34 @@ def _time(name: str, value: str) -> dt.datetime:
         ) from e
 
 
+def epcs_page(events: QuerySet, params: dict[str, str]) -> tuple[list[str], str | None]:
+    """A page of the identifiers `events` name, in order, and the token of the next."""
+    unknown = set(params) - {"perPage", "nextPageToken"}
+    if unknown:
+        raise QueryParameterError(
+            _("Unknown query parameters: %(names)s.") % {"names": ", ".join(sorted(unknown))}
+        )
+    per_page = _per_page(params.get("perPage"))
+    rows = (
+        EventEPC.objects.filter(event__in=events)
+        .order_by("epc")
+        .values_list("epc", flat=True)
+        .distinct()
+    )
+    if token := params.get("nextPageToken"):
+        try:
+            rows = rows.filter(epc__gt=signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE))
+        except signing.BadSignature as e:
+            raise QueryParameterError(
+                _("nextPageToken: not a token of this query, or expired.")
+            ) from e
+    found = list(rows[: per_page + 1])
+    following = (
+        signing.dumps(found[per_page - 1], salt=TOKEN_SALT) if len(found) > per_page else None
+    )
+    return found[:per_page], following
+
+
 def _per_page(value: str | None) -> int:
     if value is None:
         return DEFAULT_PER_PAGE

@@ -6,6 +6,12 @@ come as URNs (urn:epcglobal:cbv:bizstep:shipping, EPCIS 1.x) or as GS1 Web URIs
 so a query finds an event whichever spelling either side used.
 """
 
+import functools
+import json
+from pathlib import Path
+
+SCHEMA_FILE = Path(__file__).parent / "data" / "epcis" / "EPCIS-JSON-Schema.json"
+
 _URN_PREFIXES = {
     "urn:epcglobal:cbv:bizstep:": "bizstep",
     "urn:epcglobal:cbv:disp:": "disp",
@@ -29,3 +35,13 @@ def short_cbv(value: str) -> str:
             if value.startswith(prefix):
                 return value[len(prefix) :]
     return value
+
+
+@functools.cache
+def standard_values(definition: str) -> tuple[str, ...]:
+    """The CBV 2.0 values GS1's EPCIS schema lists for `bizStep` or `disposition`."""
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    for option in schema["definitions"][definition]["anyOf"]:
+        if "enum" in option:
+            return tuple(option["enum"])
+    return ()

@@ -299,3 +299,32 @@ def test_options_announce_versions_formats_and_limits(world, settings):
     events = Client().options("/epcis/events", headers=world.enterprise.api_headers())
     assert events.status_code == 204 and events["GS1-EPC-Format"] == "No_Preference"
     assert Client().options("/epcis/capture").status_code == 401
+
+
+def test_the_root_lists_what_is_served_and_each_collection_answers(world, capture):
+    _shipping_world(world, capture)
+    root = get(world.association, "/epcis/").json()
+    assert root["type"] == "Collection"
+    for resource in root["member"]:
+        assert get(world.association, f"/epcis/{resource}").status_code in (200, 204, 405)
+    assert "shipping" in get(world.association, "/epcis/bizSteps").json()["member"]
+    assert "recalled" in get(world.association, "/epcis/dispositions").json()["member"]
+    assert "AssociationEvent" in get(world.association, "/epcis/eventTypes").json()["member"]
+    by_step = found(get(world.association, "/epcis/bizSteps/shipping/events"))
+    assert by_step and {e["bizStep"] for e in by_step} == {"shipping"}
+    assert Client().options("/epcis/", headers=world.enterprise.api_headers()).status_code == 204
+    assert Client().get("/epcis/").status_code == 401
+
+
+def test_the_identifiers_come_page_by_page_in_the_asked_form(world, capture):
+    _shipping_world(world, capture)
+    first = get(world.enterprise, "/epcis/epcs", data={"perPage": "2"})
+    assert len(first.json()["member"]) == 2
+    following = first["Link"].split("<", 1)[1].split(">", 1)[0]
+    second = Client().get(following, headers=world.enterprise.api_headers())
+    assert second.status_code == 200
+    assert not set(first.json()["member"]) & set(second.json()["member"])
+    urns = get(world.enterprise, "/epcis/epcs", HTTP_GS1_EPC_FORMAT="Always_EPC_URN").json()
+    assert all(m.startswith("urn:epc:id:") for m in urns["member"])
+    refused = get(world.enterprise, "/epcis/epcs", data={"perPage": "0"})
+    assert refused.status_code == 400
