@@ -5,9 +5,23 @@ from django.utils.translation import gettext_lazy as _
 from .models import ApiKey, Organisation, User
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records nobody changes in the admin: append-only logs, official lists, and
+    what has its rules in the portal."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "name_en", "kind", "gln", "created_at"]
+    list_display = ["name", "name_en", "kind", "gln", "region", "created_at"]
     list_filter = ["kind"]
     search_fields = ["name", "name_en", "gln"]
 

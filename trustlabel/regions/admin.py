@@ -1,17 +1,8 @@
 from django.contrib import admin
 
+from trustlabel.accounts.admin import ReadOnlyAdmin
+
 from .models import Division, SalesRegion
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Division)
