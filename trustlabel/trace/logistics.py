@@ -166,18 +166,15 @@ def _index_movement(event: Event, named: dict) -> None:
     source, destination = _ends(event, named)
     if source is None and destination is None:
         return
+    moved = {
+        "event": event,
+        "biz_step": event.biz_step,
+        "event_time": event.event_time,
+        "source": source,
+        "destination": destination,
+    }
     epcs = _named_epcs(event)
-    Movement.objects.bulk_create(
-        Movement(
-            event=event,
-            epc=epc,
-            biz_step=event.biz_step,
-            event_time=event.event_time,
-            source=source,
-            destination=destination,
-        )
-        for epc in epcs
-    )
+    Movement.objects.bulk_create(Movement(epc=epc, **moved) for epc in epcs)
     lots = Counter()
     for item in contents(epcs, event.event_time):
         label = label_of(item)
@@ -186,16 +183,7 @@ def _index_movement(event: Event, named: dict) -> None:
     for key, quantity in _lot_quantities(event):
         lots[key] += quantity
     MovedLot.objects.bulk_create(
-        MovedLot(
-            event=event,
-            lot_id=lot_id,
-            units=units,
-            biz_step=event.biz_step,
-            event_time=event.event_time,
-            source=source,
-            destination=destination,
-        )
-        for lot_id, units in lots.items()
+        MovedLot(lot_id=lot_id, units=units, **moved) for lot_id, units in lots.items()
     )
     ends = ((source, EventParty.Reason.SOURCE), (destination, EventParty.Reason.DESTINATION))
     EventParty.objects.bulk_create(

@@ -265,14 +265,10 @@ class Containment(models.Model):
         return self.packed_at <= moment and (self.unpacked_at is None or moment <= self.unpacked_at)
 
 
-class Movement(models.Model):
-    """An identifier (item, case or pallet) that an event moves from or to an organisation
-    of the platform: shipping, receiving, warehouse in and out. Derived from the event's
-    source and destination lists (or, for receiving and shipping, its business
-    location)."""
+class _Moved(models.Model):
+    """What a movement is: a step at a time, from an organisation, to one (either may be
+    unknown to the platform)."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="movements")
-    epc = models.CharField(max_length=400)
     biz_step = models.CharField(max_length=300, blank=True)
     event_time = models.DateTimeField()
     source = models.ForeignKey(
@@ -283,27 +279,32 @@ class Movement(models.Model):
     )
 
     class Meta:
+        abstract = True
+
+
+class Movement(_Moved):
+    """An identifier (item, case or pallet) that an event moves from or to an organisation
+    of the platform: shipping, receiving, warehouse in and out. Derived from the event's
+    source and destination lists (or, for receiving and shipping, its business
+    location)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="movements")
+    epc = models.CharField(max_length=400)
+
+    class Meta:
         indexes = [models.Index(fields=["epc", "event_time"], name="movement_epc")]
 
     def __str__(self) -> str:
         return f"{self.biz_step} {self.epc}"
 
 
-class MovedLot(models.Model):
+class MovedLot(_Moved):
     """How many labelled units of a lot a movement carried (counted through the cases and
     pallets it names): what a recall's progress and a distributor's stock are made of."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
     lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="+")
     units = models.PositiveIntegerField()
-    biz_step = models.CharField(max_length=300, blank=True)
-    event_time = models.DateTimeField()
-    source = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    destination = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
 
     class Meta:
         indexes = [
