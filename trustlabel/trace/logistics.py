@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 
 from trustlabel.accounts.models import Organisation
@@ -82,11 +83,14 @@ def organisations_named(iris: Iterable[str]) -> dict[str, Organisation]:
 
 def index_events(events: list[Event]) -> None:
     """Derive containment, movements and moved lots from newly stored events (in their
-    event-time order, so that packing comes before the shipping of the case)."""
+    event-time order, so that packing comes before the shipping of the case). A few
+    queries for a whole document, whatever its size."""
     events = sorted(events, key=lambda e: (e.event_time, e.pk))
-    for event in events:
-        if event.event_type == "AggregationEvent" and event.action in ("ADD", "DELETE"):
-            _index_aggregation(event)
+    packing = [
+        e for e in events if e.event_type == "AggregationEvent" and e.action in ("ADD", "DELETE")
+    ]
+    if packing:
+        _index_aggregations(packing)
     moving = [e for e in events if _moves(e)]
     if not moving:
         return
@@ -96,28 +100,83 @@ def index_events(events: list[Event]) -> None:
         _index_movement(event, named)
 
 
-def _index_aggregation(event: Event) -> None:
-    body = event.body
-    parent = body.get("parentID")
-    if not isinstance(parent, str):
+_CHUNK = 5000  # identifiers per IN (...): within SQLite's limit of bound parameters
+
+
+def _index_aggregations(events: list[Event]) -> None:
+    """Pack and unpack, in event-time order: ADD puts the children in the parent (taking
+    each out of the parent it was in: one parent at a time), DELETE takes out the
+    children named, or everything in the parent when none are. The open containments
+    concerned are read once, changed in memory, and written back in bulk."""
+    steps = []
+    for event in events:
+        parent = event.body.get("parentID")
+        if isinstance(parent, str):
+            children = [epc_key(c) for c in event.body.get("childEPCs") or () if isinstance(c, str)]
+            steps.append((event, epc_key(parent), children))
+    by_child: dict[str, Containment] = {}
+    by_parent: dict[str, dict[str, Containment]] = defaultdict(dict)
+    for row in _open_containments(
+        {c for e, _, children in steps if e.action == "ADD" for c in children},
+        {p for e, p, _ in steps if e.action == "DELETE"},
+    ):
+        by_child[row.child] = row
+        by_parent[row.parent][row.child] = row
+    created, changed = [], {}
+
+    def unpack(row: Containment, at) -> None:
+        row.unpacked_at = at
+        if by_child.get(row.child) is row:
+            del by_child[row.child]
+        by_parent[row.parent].pop(row.child, None)
+        if row.pk is not None:
+            changed[row.pk] = row
+
+    for event, parent, children in steps:
+        at = event.event_time
+        if event.action == "DELETE":
+            inside = by_parent[parent]
+            for row in (
+                [inside[c] for c in children if c in inside] if children else list(inside.values())
+            ):
+                if row.packed_at <= at:
+                    unpack(row, at)
+            continue
+        for child in children:
+            current = by_child.get(child)
+            if current is not None and current.packed_at <= at:
+                unpack(current, at)
+            row = Containment(parent=parent, child=child, packed_at=at, event=event)
+            created.append(row)
+            by_child[child] = row
+            by_parent[parent][child] = row
+    Containment.objects.bulk_update(list(changed.values()), ["unpacked_at"], batch_size=1000)
+    _insert_containments(created)
+
+
+def _open_containments(children: set[str], parents: set[str]) -> list[Containment]:
+    rows = []
+    for field, keys in (("child", sorted(children)), ("parent", sorted(parents))):
+        for start in range(0, len(keys), _CHUNK):
+            rows += Containment.objects.filter(
+                **{f"{field}__in": keys[start : start + _CHUNK]}, unpacked_at__isnull=True
+            )
+    return list({row.pk: row for row in rows}.values())
+
+
+def _insert_containments(rows: list[Containment]) -> None:
+    """New containments: by COPY on PostgreSQL (a packing line sends thousands)."""
+    if connection.vendor != "postgresql":
+        Containment.objects.bulk_create(rows, batch_size=2000)
         return
-    parent = epc_key(parent)
-    children = [epc_key(c) for c in body.get("childEPCs") or () if isinstance(c, str)]
-    at = event.event_time
-    if event.action == "DELETE":
-        # Unpacks the children named, or everything in the parent when none are.
-        unpacked = Containment.objects.filter(parent=parent, unpacked_at__isnull=True)
-        if children:
-            unpacked = unpacked.filter(child__in=children)
-        unpacked.filter(packed_at__lte=at).update(unpacked_at=at)
-        return
-    # A child is in one parent at a time: packing it elsewhere takes it out of the last.
-    Containment.objects.filter(
-        child__in=children, unpacked_at__isnull=True, packed_at__lte=at
-    ).update(unpacked_at=at)
-    Containment.objects.bulk_create(
-        Containment(parent=parent, child=child, packed_at=at, event=event) for child in children
-    )
+    table = Containment._meta.db_table
+    with connection.cursor() as cursor:
+        copy_sql = f"COPY {table} (parent, child, packed_at, unpacked_at, event_id) FROM STDIN"
+        with cursor.cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(
+                    (row.parent, row.child, row.packed_at, row.unpacked_at, row.event_id)
+                )
 
 
 def _moves(event: Event) -> bool:

@@ -193,3 +193,47 @@ def test_an_item_label_reads_from_its_code_or_qr(world):
 def test_what_is_not_a_label_is_refused_with_a_reason(typed, message, db):
     with pytest.raises(ValidationError, match=message):
         read_scanned(typed)
+
+
+def test_a_whole_document_packs_and_unpacks_in_time_order(
+    world, django_capture_on_commit_callbacks
+):
+    """A packing line's document: the events are indexed together, in event time order,
+    whatever their order in the document."""
+
+    def aggregation(minute: int, action: str, parent: str, children: list[str]) -> dict:
+        return {
+            "type": "AggregationEvent",
+            "eventTime": f"2026-11-20T08:{minute:02d}:00+08:00",
+            "eventTimeZoneOffset": "+08:00",
+            "parentID": parent,
+            "childEPCs": children,
+            "action": action,
+            "bizStep": "packing" if action == "ADD" else "unpacking",
+        }
+
+    a, b, c = (item(world, i) for i in (60, 61, 62))
+    document = {
+        "@context": [GS1_CONTEXT],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2026-11-20T09:00:00+08:00",
+        "epcisBody": {
+            "eventList": [
+                aggregation(3, "DELETE", sscc(10), []),  # last in time, first in the list
+                aggregation(1, "ADD", sscc(10), [a, b, c]),
+                aggregation(2, "ADD", sscc(11), [b]),  # b moves to the other case
+            ]
+        },
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        job = trace.do_start_capture(world.enterprise.actor, document, "rollback")
+    job.refresh_from_db()
+    assert job.success, job.errors
+    assert sorted((x.epc, x.until is None) for x in containers(b)) == [
+        (sscc(10), False),  # taken out when packed into the other case
+        (sscc(11), True),
+    ]
+    for unpacked in (a, c):
+        [was] = containers(unpacked)
+        assert was.epc == sscc(10) and was.until is not None
