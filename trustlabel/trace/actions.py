@@ -16,7 +16,7 @@ from trustlabel.codes.models import LabelOrder
 from .capture import Outcome, prepare_all, store, time_text
 from .documents import GS1_CONTEXT
 from .identifiers import epc_key
-from .labels import label_of, lot_class
+from .labels import label_of, labels_of, lot_class
 from .logistics import contents, contents_known, index_events, last_destination, party_iri
 from .models import CaptureJob, Commissioning, DiversionAlert, Event, PublicTrace, Recall
 from .schema import Problem, document_problems, event_problems
@@ -360,9 +360,8 @@ def _check_handled(actor: Actor, epcs: list[str]) -> None:
             e
             for e in epcs
             if any(
-                (label := label_of(item)) is not None
-                and label.order.organisation_id != actor.organisation.pk
-                for item in contents([e], now)
+                label.order.organisation_id != actor.organisation.pk
+                for label in labels_of(contents([e], now)).values()
             )
         ]
         message = _("These hold products of another enterprise: %(codes)s")

@@ -24,7 +24,7 @@ from django.db.models import Q
 from trustlabel.accounts.models import Organisation
 
 from .identifiers import CANONICAL_BASE, IdentifierError, epc_key
-from .labels import Label, label_epc, label_of, lot_class
+from .labels import Label, label_epc, labels_of, lot_class
 from .models import (
     Commissioning,
     Containment,
@@ -234,11 +234,9 @@ def _index_movement(event: Event, named: dict) -> None:
     }
     epcs = _named_epcs(event)
     Movement.objects.bulk_create(Movement(epc=epc, **moved) for epc in epcs)
-    lots = Counter()
-    for item in contents(epcs, event.event_time):
-        label = label_of(item)
-        if label is not None:
-            lots[label.order.lot_id] += 1
+    lots = Counter(
+        label.order.lot_id for label in labels_of(contents(epcs, event.event_time)).values()
+    )
     for key, quantity in _lot_quantities(event):
         lots[key] += quantity
     MovedLot.objects.bulk_create(

@@ -237,3 +237,18 @@ def test_a_whole_document_packs_and_unpacks_in_time_order(
     for unpacked in (a, c):
         [was] = containers(unpacked)
         assert was.epc == sscc(10) and was.until is not None
+
+
+def test_a_pallet_of_labels_is_resolved_with_one_query(world, django_assert_num_queries):
+    from trustlabel.trace.labels import labels_of
+
+    items = [item(world, i) for i in range(50)]
+    scratch = label_epc(world.scratch_order, world.scratch_order.serial_start + 1)
+    other_gtin = items[0].replace(world.product.gtin, "06901234567908")
+    strangers = [other_gtin, sscc(1), "https://id.gs1.org/01/06901234567892/21/12345"]
+    labels_of(items[:1])  # the key ring, loaded once per process
+    with django_assert_num_queries(1):
+        found = labels_of([*items, scratch, *strangers])
+    assert set(found) == {*items, scratch}
+    assert found[items[7]].serial == world.open_order.serial_start + 7
+    assert found[scratch].order == world.scratch_order
