@@ -19,7 +19,6 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
 
 from trustlabel.accounts.models import Organisation
 
@@ -95,9 +94,7 @@ def index_events(events: list[Event]) -> None:
     if not moving:
         return
     iris = {iri for e in moving for iri in _party_iris(e.body)}
-    named = organisations_named(iris)
-    for event in moving:
-        _index_movement(event, named)
+    _index_movements(moving, organisations_named(iris))
 
 
 _CHUNK = 5000  # identifiers per IN (...): within SQLite's limit of bound parameters
@@ -221,32 +218,46 @@ def _ends(event: Event, named: dict) -> tuple[Organisation | None, Organisation 
     return source, destination
 
 
-def _index_movement(event: Event, named: dict) -> None:
-    source, destination = _ends(event, named)
-    if source is None and destination is None:
+def _index_movements(events: list[Event], named: dict) -> None:
+    """Movements, the units of each lot they carried (through their cases and pallets:
+    what was inside at the time) and the parties who may see them, for the events that
+    move goods from or to an organisation of the platform."""
+    ends = {event.pk: _ends(event, named) for event in events}
+    events = [event for event in events if any(ends[event.pk])]
+    if not events:
         return
-    moved = {
-        "event": event,
-        "biz_step": event.biz_step,
-        "event_time": event.event_time,
-        "source": source,
-        "destination": destination,
-    }
-    epcs = _named_epcs(event)
-    Movement.objects.bulk_create(Movement(epc=epc, **moved) for epc in epcs)
-    lots = Counter(
-        label.order.lot_id for label in labels_of(contents(epcs, event.event_time)).values()
-    )
-    for key, quantity in _lot_quantities(event):
-        lots[key] += quantity
-    MovedLot.objects.bulk_create(
-        MovedLot(lot_id=lot_id, units=units, **moved) for lot_id, units in lots.items()
-    )
-    ends = ((source, EventParty.Reason.SOURCE), (destination, EventParty.Reason.DESTINATION))
-    EventParty.objects.bulk_create(
-        [EventParty(event=event, organisation=o, reason=r) for o, r in ends if o is not None],
-        ignore_conflicts=True,
-    )
+    named_epcs = {event.pk: _named_epcs(event) for event in events}
+    tree = _containment_tree({epc for epcs in named_epcs.values() for epc in epcs})
+    inside = {event.pk: _inside(tree, named_epcs[event.pk], event.event_time) for event in events}
+    labels = labels_of({item for items in inside.values() for item in items})
+    by_class = _lots_by_class(events)
+    movements, moved_lots, parties = [], [], []
+    for event in events:
+        source, destination = ends[event.pk]
+        moved = {
+            "event": event,
+            "biz_step": event.biz_step,
+            "event_time": event.event_time,
+            "source": source,
+            "destination": destination,
+        }
+        movements += [Movement(epc=epc, **moved) for epc in named_epcs[event.pk]]
+        lots = Counter(labels[item].order.lot_id for item in inside[event.pk] if item in labels)
+        for epc_class, quantity in _class_quantities(event):
+            if epc_class in by_class:
+                lots[by_class[epc_class]] += quantity
+        moved_lots += [MovedLot(lot_id=lot, units=units, **moved) for lot, units in lots.items()]
+        parties += [
+            EventParty(event=event, organisation=organisation, reason=reason)
+            for organisation, reason in (
+                (source, EventParty.Reason.SOURCE),
+                (destination, EventParty.Reason.DESTINATION),
+            )
+            if organisation is not None
+        ]
+    Movement.objects.bulk_create(movements, batch_size=2000)
+    MovedLot.objects.bulk_create(moved_lots, batch_size=2000)
+    EventParty.objects.bulk_create(parties, batch_size=2000, ignore_conflicts=True)
 
 
 def _named_epcs(event: Event) -> list[str]:
@@ -255,28 +266,37 @@ def _named_epcs(event: Event) -> list[str]:
     return list(dict.fromkeys(epc_key(n) for n in names if isinstance(n, str)))
 
 
-def _lot_quantities(event: Event) -> list[tuple[int, int]]:
-    """(lot id, units) of the lots an event names by class (LGTIN with a count)."""
+def _class_quantities(event: Event) -> list[tuple[str, int]]:
+    """(EPC class key, units) of what an event names by class with a count."""
+    found = []
+    for item in event.body.get("quantityList") or ():
+        if isinstance(item, dict) and isinstance(item.get("epcClass"), str):
+            quantity = item.get("quantity")
+            if isinstance(quantity, int | float) and quantity > 0:
+                found.append((epc_key(item["epcClass"]), int(quantity)))
+    return found
+
+
+def _lots_by_class(events: list[Event]) -> dict[str, int]:
+    """Lot ids by their EPC class key (LGTIN), for the classes the events name."""
     from trustlabel.catalog.models import Lot
 
-    wanted = []
-    for item in event.body.get("quantityList") or ():
-        if not isinstance(item, dict) or not isinstance(item.get("epcClass"), str):
-            continue
-        key = epc_key(item["epcClass"])
-        gtin, _, lot_number = key.removeprefix(f"{CANONICAL_BASE}/01/").partition("/10/")
-        quantity = item.get("quantity")
-        if lot_number and isinstance(quantity, int | float) and quantity > 0:
-            wanted.append((gtin, unquote(lot_number), int(quantity)))
+    wanted = {}
+    for event in events:
+        for key, _ in _class_quantities(event):
+            gtin, _, lot_number = key.removeprefix(f"{CANONICAL_BASE}/01/").partition("/10/")
+            if lot_number:
+                wanted[key] = (gtin, unquote(lot_number))
     if not wanted:
-        return []
+        return {}
     lots = {
         (lot.product.gtin, lot.lot_number): lot.pk
         for lot in Lot.objects.select_related("product").filter(
-            lot_number__in={w[1] for w in wanted}, product__gtin__in={w[0] for w in wanted}
+            lot_number__in={n for _, n in wanted.values()},
+            product__gtin__in={g for g, _ in wanted.values()},
         )
     }
-    return [(lots[(g, n)], q) for g, n, q in wanted if (g, n) in lots]
+    return {key: lots[found] for key, found in wanted.items() if found in lots}
 
 
 # --------------------------------------------------------------------- questions
@@ -323,20 +343,48 @@ def containers(epc: str) -> list[Container]:
 
 def contents(epcs: list[str], at: dt.datetime) -> list[str]:
     """The innermost identifiers inside `epcs` at `at` (an item is its own content)."""
+    return _inside(_containment_tree(set(epcs)), epcs, at)
+
+
+def _containment_tree(roots: set[str]) -> dict[str, list[tuple]]:
+    """Everything ever packed in `roots`, level by level (a query a level and chunk):
+    (child, packed_at, unpacked_at) by parent."""
+    tree, level, seen = defaultdict(list), sorted(roots), set(roots)
+    for _ in range(MAX_DEPTH + 1):
+        children = []
+        for start in range(0, len(level), _CHUNK):
+            rows = Containment.objects.filter(parent__in=level[start : start + _CHUNK])
+            for parent, child, packed, unpacked in rows.values_list(
+                "parent", "child", "packed_at", "unpacked_at"
+            ):
+                tree[parent].append((child, packed, unpacked))
+                if child not in seen:
+                    seen.add(child)
+                    children.append(child)
+        if not children:
+            break
+        level = sorted(children)
+    return tree
+
+
+def _inside(tree: dict[str, list[tuple]], epcs: list[str], at: dt.datetime) -> list[str]:
+    """`contents` from a containment tree: what was in `epcs` at `at`, innermost."""
     found, level, seen = [], list(epcs), set(epcs)
     for _ in range(MAX_DEPTH + 1):
-        inside = defaultdict(list)
-        rows = Containment.objects.filter(parent__in=level, packed_at__lte=at).filter(
-            Q(unpacked_at__isnull=True) | Q(unpacked_at__gt=at)
-        )
-        for parent, child in rows.values_list("parent", "child"):
-            if child not in seen:
-                seen.add(child)
-                inside[parent].append(child)
-        found += [epc for epc in level if epc not in inside]
-        level = [child for children in inside.values() for child in children]
-        if not level:
+        following = []
+        for epc in level:
+            held = [
+                child
+                for child, packed, unpacked in tree.get(epc, ())
+                if packed <= at and (unpacked is None or unpacked > at) and child not in seen
+            ]
+            if not held:
+                found.append(epc)
+            seen.update(held)
+            following += held
+        if not following:
             break
+        level = following
     return found
 
 
