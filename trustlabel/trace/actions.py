@@ -13,7 +13,7 @@ from trustlabel.accounts.models import Organisation
 from trustlabel.catalog.models import Lot
 from trustlabel.codes.models import LabelOrder
 
-from .capture import Outcome, prepare_all, store, time_text
+from .capture import Outcome, prepare_all, store, store_document, time_text
 from .documents import GS1_CONTEXT
 from .identifiers import epc_key
 from .labels import label_of, labels_of, lot_class
@@ -92,23 +92,23 @@ def do_run_capture(job_id: str) -> None:
     events = job.document["epcisBody"]["eventList"]
     skipped = {e["event"] for e in job.errors}
     places = [i for i in range(len(events)) if i not in skipped]
-    prepared, problems = prepare_all(
-        [events[i] for i in places], job.document.get("@context"), places
-    )
     rollback = job.error_behaviour == CaptureJob.ErrorBehaviour.ROLLBACK
-    outcome = Outcome()
-    if not (problems and rollback):
-        places = [place for place in places if place not in {p.event for p in problems}]
-        try:
-            with transaction.atomic():
-                outcome = store(prepared, job.organisation, job)
-                conflicts = [_placed(p, places) for p in outcome.conflicts]
-                problems += conflicts
-                if conflicts and rollback:
-                    raise _Undo
-                index_events(outcome.stored)
-        except _Undo:
-            outcome = Outcome()
+    outcome, problems = Outcome(), []
+    try:
+        with transaction.atomic():
+            outcome, problems = store_document(
+                [events[i] for i in places],
+                job.document.get("@context"),
+                places,
+                job.organisation,
+                job,
+                rollback,
+            )
+            if problems and rollback:
+                raise _Undo
+            index_events(outcome.stored)
+    except _Undo:
+        outcome = Outcome()
     job.errors = [*job.errors, *(p.as_dict() for p in problems)]
     job.stored_count = len(outcome.stored)
     job.success = not job.errors
@@ -116,11 +116,6 @@ def do_run_capture(job_id: str) -> None:
     job.finished_at = timezone.now()
     job.document = None  # stored as events now, or refused: the copy is not kept
     job.save()
-
-
-def _placed(problem: Problem, places: list[int]) -> Problem:
-    """A problem about the n-th event stored, named by its place in the document."""
-    return Problem(places[problem.event], problem.field, problem.message)
 
 
 @transaction.atomic

@@ -5,11 +5,22 @@ later the platform's own commissioning, shipping and recall actions) ends in `st
 An event is kept as captured, with the @context it came with, its event ID (the CBV 2.0
 event hash when it had none) and the record time; an event met again (the same event ID,
 the same content) is stored once.
+
+Capture keeps up with a packing line (docs/benchmarks.md, "EPCIS capture"): a capture
+job's document is stored chunk by chunk while a forked copy of the process hashes the
+chunks ahead, and on PostgreSQL the rows go by COPY as they are made, so that Python works
+on both cores while the database stores.
 """
 
+import contextlib
 import datetime as dt
+import functools
+import gc
 import hashlib
 import json
+import multiprocessing
+import os
+import sys
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -24,28 +35,43 @@ from .models import Event, EventEPC, EventParty, EventQuantity
 from .schema import Problem
 from .vocabulary import short_cbv
 
-# Where the event types name instance-level and class-level identifiers.
+# Where the event types name instance-level and class-level identifiers. Plain strings:
+# the keys of a document's events cross a pipe (store_document).
 _EPC_FIELDS = (
-    ("epcList", EventEPC.Role.EPC),
-    ("childEPCs", EventEPC.Role.CHILD),
-    ("inputEPCList", EventEPC.Role.INPUT),
-    ("outputEPCList", EventEPC.Role.OUTPUT),
+    ("epcList", EventEPC.Role.EPC.value),
+    ("childEPCs", EventEPC.Role.CHILD.value),
+    ("inputEPCList", EventEPC.Role.INPUT.value),
+    ("outputEPCList", EventEPC.Role.OUTPUT.value),
 )
+_PARENT = EventEPC.Role.PARENT.value
 _QUANTITY_FIELDS = (
-    ("quantityList", EventQuantity.Role.QUANTITY),
-    ("childQuantityList", EventQuantity.Role.CHILD),
-    ("inputQuantityList", EventQuantity.Role.INPUT),
-    ("outputQuantityList", EventQuantity.Role.OUTPUT),
+    ("quantityList", EventQuantity.Role.QUANTITY.value),
+    ("childQuantityList", EventQuantity.Role.CHILD.value),
+    ("inputQuantityList", EventQuantity.Role.INPUT.value),
+    ("outputQuantityList", EventQuantity.Role.OUTPUT.value),
 )
 _GTIN_PREFIX = "https://id.gs1.org/01/"
 
+# A capture job's document is stored in chunks of CHUNK events; from PIPELINE_FROM events
+# on, a forked copy of the process hashes the chunks after the first while this one stores
+# (forking a process that holds a large document takes some 20 ms).
+CHUNK = 2000
+PIPELINE_FROM = 2 * CHUNK
 
-@dataclass
+
+@dataclass(slots=True)
 class Prepared:
-    """An event ready to store: its body as it will be kept, and its CBV hash."""
+    """An event ready to store: its body as it will be kept, its CBV hash, and the keys of
+    the identifiers it names, (role, key) and (role, key, quantity, unit), worked out
+    beside the hash, while their canonical forms are in identifiers.canonical's cache."""
 
     body: dict
     cbv_hash: str
+    epcs: list[tuple[str, str]] = field(default_factory=list)
+    quantities: list[tuple] = field(default_factory=list)
+    # Its stored form as text, with the record time, and the text's SHA-256, when made
+    # ahead by the forked copy (store_document).
+    stored_form: tuple[str, str] | None = None
 
     @property
     def key(self) -> tuple[str, bool]:
@@ -66,25 +92,55 @@ def prepare(event: dict, context=None) -> Prepared:
     """The event as it will be stored: with its own @context (the document's, when it
     came in one and has none, so that its extension fields keep their meaning on their
     own) and an event ID (the CBV hash when it had none)."""
-    body = dict(event)
-    if context is not None and "@context" not in body:
-        body = {"@context": context, **body}
-    cbv_hash = event_hash_id(body)
+    body = _with_context(event, context)
+    return _identified(body, event_hash_id(body), _epc_keys(body), _quantity_keys(body))
+
+
+def _with_context(event: dict, context) -> dict:
+    if context is not None and "@context" not in event:
+        return {"@context": context, **event}
+    return dict(event)
+
+
+def _identified(body: dict, cbv_hash: str, *keys_and_form) -> Prepared:
     if not body.get("eventID"):
         body["eventID"] = cbv_hash
-    return Prepared(body, cbv_hash)
+    return Prepared(body, cbv_hash, *keys_and_form)
 
 
 def prepare_all(events: list, context, places: list) -> tuple[list[Prepared], list[Problem]]:
     """The events ready to store, and the problems of those whose event hash could not be
     computed (named by `places`, their places in the document)."""
-    prepared, problems = [], []
-    for event, place in zip(events, places, strict=True):
-        try:
-            prepared.append(prepare(event, context))
-        except ValueError as e:
-            problems.append(Problem(place, "", str(e)))
+    prepared, _, problems = _sorted_out(events, context, places, _identities(events, context))
     return prepared, problems
+
+
+def _identities(events: list, context, now: dt.datetime | None = None) -> list[tuple | str]:
+    """(CBV hash, EPC keys, quantity keys, stored form) of each event, or why it has no
+    hash: what crosses the pipe from the forked copy (which has the events already). The
+    stored form (see Prepared) with the record time, `now`."""
+    identities = []
+    for event in events:
+        try:
+            prepared = prepare(event, context)
+        except ValueError as e:
+            identities.append(str(e))
+        else:
+            form = _stored_form(prepared.body, now) if now else None
+            identities.append((prepared.cbv_hash, prepared.epcs, prepared.quantities, form))
+    return identities
+
+
+def _sorted_out(events: list, context, places: list, identities: list) -> tuple:
+    """The prepared events, their places, and the problems of the others."""
+    prepared, at, problems = [], [], []
+    for event, place, identity in zip(events, places, identities, strict=True):
+        if isinstance(identity, str):
+            problems.append(Problem(place, "", identity))
+        else:
+            prepared.append(_identified(_with_context(event, context), *identity))
+            at.append(place)
+    return prepared, at, problems
 
 
 @transaction.atomic
@@ -94,104 +150,314 @@ def store(events: list[Prepared], organisation: Organisation | None, job=None) -
     An event whose ID is stored already is not stored again: with the same content (the
     same CBV hash and error declaration) it is a repeat, with other content a conflict.
     The caller decides whether a conflict undoes the capture (raise to roll back)."""
-    outcome = Outcome()
-    wanted: dict[tuple[str, bool], tuple[int, Prepared]] = {}
-    for index, event in enumerate(events):
-        first = wanted.setdefault(event.key, (index, event))[1]
-        if first is not event and not _same(first, event):
-            outcome.conflicts.append(_conflict(index, event))
-    ids = {event_id for event_id, _ in wanted}
-    existing = {(e.event_id, e.declares_error): e for e in Event.objects.filter(event_id__in=ids)}
-    now = timezone.now()
-    rows = []
-    for key, (index, event) in wanted.items():
-        stored = existing.get(key)
-        if stored is None:
-            rows.append(_row(event, now, organisation, job))
-        elif stored.cbv_hash == event.cbv_hash and stored.body.get(
-            "errorDeclaration"
-        ) == event.body.get("errorDeclaration"):
-            outcome.already.append(stored)
-        else:
-            outcome.conflicts.append(_conflict(index, event))
-    _insert(rows)
-    outcome.stored = rows
-    return outcome
+    with _collector_paused():
+        storing = _Storing(organisation, job)
+        storing.add(events, range(len(events)))
+        return storing.outcome
 
 
-def _insert(events: list[Event]) -> None:
-    """The events and their index rows: by COPY on PostgreSQL (the event IDs taken from
-    the table's sequence first, so that the index rows can name them), else in bulk."""
-    # Unsaved events cannot be dictionary keys: their index rows go by position.
-    epcs = [_epc_keys(event) for event in events]
-    quantities = [_quantity_keys(event) for event in events]
-    parties = _parties(events, epcs, quantities)
-    if connection.vendor != "postgresql":
-        Event.objects.bulk_create(events, batch_size=2000)
-        rows = [
-            EventEPC(event=e, epc=k, role=r)
-            for e, keys in zip(events, epcs, strict=True)
-            for r, k in keys
-        ]
-        EventEPC.objects.bulk_create(rows, batch_size=5000)
-        rows = [
-            EventQuantity(event=e, epc_class=k, role=r, quantity=q, uom=u)
-            for e, keys in zip(events, quantities, strict=True)
-            for r, k, q, u in keys
-        ]
-        EventQuantity.objects.bulk_create(rows, batch_size=5000)
-        rows = [EventParty(event=events[i], organisation_id=o, reason=r) for i, o, r in parties]
-        EventParty.objects.bulk_create(rows, batch_size=5000)
-        return
-    if not events:
-        return
-    fields = Event._meta.concrete_fields
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [Event._meta.db_table, len(events)],
-        )
-        for event, (pk,) in zip(events, cursor.fetchall(), strict=True):
-            event.pk = pk
-            event._state.adding, event._state.db = False, connection.alias
-        _copy(
-            cursor,
-            Event,
-            [f.column for f in fields],
-            (
-                [e.body_text if f.name == "body" else getattr(e, f.attname) for f in fields]
-                for e in events
-            ),
-        )
-        _copy(
-            cursor,
-            EventEPC,
-            ["event_id", "epc", "role"],
-            ((e.pk, k, r) for e, keys in zip(events, epcs, strict=True) for r, k in keys),
-        )
-        _copy(
-            cursor,
-            EventQuantity,
-            ["event_id", "epc_class", "role", "quantity", "uom"],
-            (
-                (e.pk, k, r, q, u)
-                for e, keys in zip(events, quantities, strict=True)
-                for r, k, q, u in keys
-            ),
-        )
-        _copy(
-            cursor,
-            EventParty,
-            ["event_id", "organisation_id", "reason"],
-            ((events[i].pk, o, r) for i, o, r in parties),
-        )
+def store_document(
+    events: list, context, places: list, organisation: Organisation, job, rollback: bool
+) -> tuple[Outcome, list[Problem]]:
+    """prepare_all() and store() for a capture job's events, in the caller's transaction,
+    and the problems named by place: events without a hash, then conflicts. In `rollback`
+    mode, once an event has no hash nothing more is stored and only those problems count
+    (the caller undoes the transaction), as if all had been hashed before storing.
+
+    The events are stored chunk after chunk; a large document's chunks are hashed and
+    made into rows ahead by a forked copy of this process while this one stores, so that
+    most of the Python work runs beside the database's."""
+    storing, problems = _Storing(organisation, job), []
+    ahead = _identities_ahead(events, context, storing.now)
+    with _collector_paused(), contextlib.closing(ahead):  # closing stops the forked copy
+        for start, identities in ahead:
+            chunk = slice(start, start + len(identities))
+            prepared, at, refused = _sorted_out(events[chunk], context, places[chunk], identities)
+            problems += refused
+            if not (rollback and problems):
+                storing.add(prepared, at)
+    if rollback and problems:
+        return Outcome(), problems
+    return storing.outcome, problems + storing.outcome.conflicts
 
 
-def _copy(cursor, model, columns: list[str], rows) -> None:
+def _identities_ahead(events: list, context, now: dt.datetime | None = None):
+    """(start, identities) for each chunk of the events, in turn (see _identities). From
+    PIPELINE_FROM events on, a forked copy of this process works out the chunks after the
+    first and sends them as it goes, while the caller stores; without fork, or if the copy
+    dies or stalls, they are worked out here. The first chunk is small, so that storing
+    starts soon.
+
+    The copy inherits the events (nothing is pickled on the way in) and leaves by
+    os._exit, so it never touches this process's database connections."""
+    process = receiver = None
+    if len(events) >= PIPELINE_FROM and _can_fork():
+        fork = multiprocessing.get_context("fork")
+        receiver, sender = fork.Pipe(duplex=False)
+        process = fork.Process(target=_send_identities, args=(sender, events, context, now))
+        process.daemon = True
+        try:
+            process.start()
+        except OSError:  # no memory or no process left for a copy
+            process = None
+        sender.close()
+    helped, done = process is not None, False
+    try:
+        for start, end in _chunks(len(events)):
+            identities = None
+            if helped and start > 0:
+                identities = _received(receiver)
+                helped = identities is not None
+            if identities is None:
+                identities = _identities(events[start:end], context, now)
+            yield start, identities
+        done = True
+    finally:
+        if process is not None:
+            process.join(timeout=1 if done else 0)
+            if process.is_alive():
+                process.kill()  # given up on, or stalled: what it works on is not wanted
+                process.join()
+        if receiver is not None:
+            receiver.close()
+
+
+# How long the forked copy may take over a chunk (some 0.1 s) before this process does it.
+_PATIENCE = 60
+
+
+def _received(receiver) -> list | None:
+    """The next chunk's identities from the forked copy, None if it died or stalls."""
+    try:
+        return receiver.recv() if receiver.poll(_PATIENCE) else None
+    except (EOFError, OSError):
+        return None
+
+
+def _send_identities(sender, events: list, context, now: dt.datetime | None) -> None:
+    """In the forked copy: the identities of each chunk but the first, in turn."""
+    for start, end in _chunks(len(events))[1:]:
+        sender.send(_identities(events[start:end], context, now))
+    sender.close()
+
+
+def _chunks(count: int) -> list[tuple[int, int]]:
+    """(start, end) of each chunk of `count` events: a quarter CHUNK first, then CHUNKs."""
+    if not count:
+        return []
+    starts = [0, *range(max(CHUNK // 4, 1), count, CHUNK)]
+    return list(zip(starts, [*starts[1:], count], strict=True))
+
+
+def _can_fork() -> bool:
+    """Whether this process may fork a helper: where fork is safe (not macOS, whose system
+    libraries may not survive it; not Windows, which has none), and not a daemonic process
+    of multiprocessing (which may have no children)."""
+    return (
+        os.name == "posix"
+        and sys.platform != "darwin"
+        and not multiprocessing.current_process().daemon
+    )
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cycle collector paused while a document's events are made into rows: that
+    makes many objects and no cycles, and each collection would walk the whole document
+    held in memory again (a fifth of the time, measured)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _Storing:
+    """Events stored chunk after chunk in one transaction, each once (see store()), with
+    one record time."""
+
+    def __init__(self, organisation: Organisation | None, job):
+        self.organisation, self.job = organisation, job
+        self.now = timezone.now()
+        self.outcome = Outcome()
+        self.first: dict[tuple[str, bool], Prepared] = {}  # the first event of each key
+        self.owners: dict[str, int] = {}  # products' organisations by GTIN, as looked up
+        self.looked_up: set[str] = set()
+
+    def add(self, events: list[Prepared], indexes) -> None:
+        """Stores the events not stored yet; `indexes` name them in conflicts."""
+        new: dict[tuple[str, bool], tuple[int, Prepared]] = {}
+        for index, event in zip(indexes, events, strict=True):
+            first = self.first.setdefault(event.key, event)
+            if first is event:
+                new[event.key] = (index, event)
+            elif not _same(first, event):
+                self.outcome.conflicts.append(_conflict(index, event))
+        existing = _stored_already({event_id for event_id, _ in new})
+        rows = []
+        for key, (index, event) in new.items():
+            stored = existing.get(key)
+            if stored is None:
+                rows.append(event)
+            elif stored.cbv_hash == event.cbv_hash and stored.body.get(
+                "errorDeclaration"
+            ) == event.body.get("errorDeclaration"):
+                self.outcome.already.append(stored)
+            else:
+                self.outcome.conflicts.append(_conflict(index, event))
+        self.outcome.stored += self._insert(rows)
+
+    def _insert(self, events: list[Prepared]) -> list[Event]:
+        """The events and their index rows: by COPY on PostgreSQL (the event IDs taken
+        from the table's sequence first, so that the index rows can name them), else in
+        bulk."""
+        if not events:
+            return []
+        parties = self._parties(events)
+        if connection.vendor != "postgresql":
+            stored = [Event(**self._values(event)[0]) for event in events]
+            Event.objects.bulk_create(stored, batch_size=2000)
+            rows = [
+                EventEPC(event=e, epc=k, role=r)
+                for e, p in zip(stored, events, strict=True)
+                for r, k in p.epcs
+            ]
+            EventEPC.objects.bulk_create(rows, batch_size=5000)
+            rows = [
+                EventQuantity(event=e, epc_class=k, role=r, quantity=q, uom=u)
+                for e, p in zip(stored, events, strict=True)
+                for r, k, q, u in p.quantities
+            ]
+            EventQuantity.objects.bulk_create(rows, batch_size=5000)
+            rows = [EventParty(event=stored[i], organisation_id=o, reason=r) for i, o, r in parties]
+            EventParty.objects.bulk_create(rows, batch_size=5000)
+            return stored
+        fields = Event._meta.concrete_fields
+        stored = []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Event._meta.db_table, len(events)],
+            )
+            pks = [pk for (pk,) in cursor.fetchall()]
+            # Each row is made as it is sent: PostgreSQL stores one while Python makes the next.
+            with _copy(cursor, Event, [f.column for f in fields]) as copy:
+                for pk, event in zip(pks, events, strict=True):
+                    values, text = self._values(event)
+                    values["id"] = pk
+                    row = [values[f.attname] for f in fields]
+                    stored.append(Event.from_db(connection.alias, None, row))
+                    row[_BODY] = text
+                    copy.write_row(row)
+            _copy_rows(
+                cursor,
+                EventEPC,
+                ["event_id", "epc", "role"],
+                [
+                    (pk, key, role)
+                    for pk, e in zip(pks, events, strict=True)
+                    for role, key in e.epcs
+                ],
+            )
+            _copy_rows(
+                cursor,
+                EventQuantity,
+                ["event_id", "epc_class", "role", "quantity", "uom"],
+                [
+                    (pk, key, role, quantity, unit)
+                    for pk, e in zip(pks, events, strict=True)
+                    for role, key, quantity, unit in e.quantities
+                ],
+            )
+            _copy_rows(
+                cursor,
+                EventParty,
+                ["event_id", "organisation_id", "reason"],
+                [
+                    (pks[index], organisation_id, reason)
+                    for index, organisation_id, reason in parties
+                ],
+            )
+        return stored
+
+    def _values(self, event: Prepared) -> tuple[dict, str]:
+        """The event's row by attribute name, without its id, and its stored form."""
+        body = {**event.body, "recordTime": _record_time(self.now)}
+        text, sha256 = event.stored_form or _stored_form(event.body, self.now)
+        values = {
+            "event_id": body["eventID"],
+            "declares_error": "errorDeclaration" in body,
+            "cbv_hash": event.cbv_hash,
+            "event_type": body["type"],
+            "event_time": parse_time(body["eventTime"]),
+            "record_time": self.now,
+            "action": body.get("action", ""),
+            "biz_step": _short_cbv(body.get("bizStep", "")),
+            "disposition": _short_cbv(body.get("disposition", "")),
+            "read_point": _place_key(_id_of(body.get("readPoint"))),
+            "biz_location": _place_key(_id_of(body.get("bizLocation"))),
+            "body": body,
+            "body_sha256": sha256,
+            "captured_by_id": self.organisation.pk if self.organisation else None,
+            "capture_id": self.job.pk if self.job else None,
+        }
+        return values, text
+
+    def _parties(self, events: list[Prepared]) -> list[tuple]:
+        """(event's position, organisation id, reason): who may see each event. Whoever
+        captured it, and the owners of the products it names (by GTIN)."""
+        gtins_of = []
+        for event in events:
+            names = [key for _, key in event.epcs] + [q[1] for q in event.quantities]
+            gtins_of.append(
+                {k[len(_GTIN_PREFIX) :][:14] for k in names if k.startswith(_GTIN_PREFIX)}
+            )
+        unknown = set().union(*gtins_of) - self.looked_up
+        if unknown:
+            products = Product.objects.filter(gtin__in=unknown)
+            self.owners.update(products.values_list("gtin", "organisation_id"))
+            self.looked_up |= unknown
+        owners = self.owners
+        rows = []
+        for index, gtins in enumerate(gtins_of):
+            if self.organisation is not None:
+                rows.append((index, self.organisation.pk, EventParty.Reason.CAPTURED.value))
+            for organisation_id in sorted({owners[g] for g in gtins if g in owners}):
+                rows.append((index, organisation_id, EventParty.Reason.OWNER.value))
+        return rows
+
+
+def _stored_already(event_ids: set[str]) -> dict[tuple[str, bool], Event]:
+    """The events stored under these IDs, by (event ID, declares an error)."""
+    if connection.vendor == "postgresql" and event_ids:
+        # One array parameter: Django takes longer to build an IN list of thousands of
+        # parameters than PostgreSQL takes to answer, and nearly always nothing is found.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {Event._meta.db_table} WHERE event_id = ANY(%s)",  # noqa: S608
+                [list(event_ids)],
+            )
+            found = Event.objects.filter(pk__in=[pk for (pk,) in cursor.fetchall()])
+    else:
+        found = Event.objects.filter(event_id__in=event_ids)
+    return {(e.event_id, e.declares_error): e for e in found}
+
+
+_BODY = [f.attname for f in Event._meta.concrete_fields].index("body")
+
+
+def _copy(cursor, model, columns: list[str]):
     sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
-    with cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
+    return cursor.cursor.copy(sql)
+
+
+def _copy_rows(cursor, model, columns: list[str], rows: list) -> None:
+    if rows:
+        with _copy(cursor, model, columns) as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def _same(a: Prepared, b: Prepared) -> bool:
@@ -213,28 +479,27 @@ def canonical_json(body: dict) -> str:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _row(event: Prepared, now: dt.datetime, organisation, job) -> Event:
-    body = {**event.body, "recordTime": time_text(now)}
-    text = canonical_json(body)
-    event = Event(
-        event_id=body["eventID"],
-        declares_error="errorDeclaration" in body,
-        cbv_hash=event.cbv_hash,
-        event_type=body["type"],
-        event_time=parse_time(body["eventTime"]),
-        record_time=now,
-        action=body.get("action", ""),
-        biz_step=short_cbv(body.get("bizStep", "")),
-        disposition=short_cbv(body.get("disposition", "")),
-        read_point=epc_key(_id_of(body.get("readPoint"))),
-        biz_location=epc_key(_id_of(body.get("bizLocation"))),
-        body=body,
-        body_sha256=hashlib.sha256(text.encode()).hexdigest(),
-        captured_by=organisation,
-        capture=job,
-    )
-    event.body_text = text  # written as it is by COPY
-    return event
+def _stored_form(body: dict, now: dt.datetime) -> tuple[str, str]:
+    """The event as stored, with its record time, as text (canonical JSON: what the ledger
+    hashes), and the text's SHA-256."""
+    text = canonical_json({**body, "recordTime": _record_time(now)})
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=16)
+def _record_time(now: dt.datetime) -> str:
+    return time_text(now)  # the same for every event a capture stores
+
+
+@functools.lru_cache(maxsize=4096)
+def _place_key(value: str) -> str:
+    """epc_key of a read point or business location: few, met again and again, and not
+    always GS1 keys (which canonical() cannot cache)."""
+    return epc_key(value)
+
+
+def _short_cbv(value: str) -> str:
+    return short_cbv(value) if ":" in value else value  # a bare word already, usually
 
 
 def parse_time(text: str) -> dt.datetime:
@@ -254,9 +519,8 @@ def _id_of(value) -> str:
     return value.get("id", "") if isinstance(value, dict) else ""
 
 
-def _epc_keys(event: Event) -> list[tuple[str, str]]:
+def _epc_keys(body: dict) -> list[tuple[str, str]]:
     """(role, key) of each instance-level identifier the event names."""
-    body = event.body
     keys = [
         (role, epc_key(epc))
         for name, role in _EPC_FIELDS
@@ -264,33 +528,15 @@ def _epc_keys(event: Event) -> list[tuple[str, str]]:
         if isinstance(epc, str)
     ]
     if isinstance(body.get("parentID"), str):
-        keys.append((EventEPC.Role.PARENT, epc_key(body["parentID"])))
+        keys.append((_PARENT, epc_key(body["parentID"])))
     return keys
 
 
-def _quantity_keys(event: Event) -> list[tuple]:
+def _quantity_keys(body: dict) -> list[tuple]:
     """(role, key, quantity, unit) of each class-level identifier the event names."""
     return [
         (role, epc_key(item["epcClass"]), item.get("quantity"), item.get("uom", ""))
         for name, role in _QUANTITY_FIELDS
-        for item in event.body.get(name) or ()
+        for item in body.get(name) or ()
         if isinstance(item, dict) and isinstance(item.get("epcClass"), str)
     ]
-
-
-def _parties(events: list[Event], epcs: list, quantities: list) -> list[tuple]:
-    """(event's position, organisation id, reason): who may see each event. Whoever
-    captured it, and the owners of the products it names (by GTIN)."""
-    gtins_of = []
-    for keys, classes in zip(epcs, quantities, strict=True):
-        names = [key for _, key in keys] + [q[1] for q in classes]
-        gtins_of.append({k[len(_GTIN_PREFIX) :][:14] for k in names if k.startswith(_GTIN_PREFIX)})
-    all_gtins = set().union(*gtins_of) if gtins_of else set()
-    owners = dict(Product.objects.filter(gtin__in=all_gtins).values_list("gtin", "organisation_id"))
-    rows = []
-    for index, (event, gtins) in enumerate(zip(events, gtins_of, strict=True)):
-        if event.captured_by_id:
-            rows.append((index, event.captured_by_id, EventParty.Reason.CAPTURED))
-        for organisation_id in sorted({owners[g] for g in gtins if g in owners}):
-            rows.append((index, organisation_id, EventParty.Reason.OWNER))
-    return rows

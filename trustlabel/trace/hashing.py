@@ -155,11 +155,102 @@ def prehash(event: dict, context: str | dict | list | None = None) -> str:
     event_type = event.get("type")
     if not isinstance(event_type, str) or not event_type:
         raise ValueError("the event has no type")
-    reader = _Reader(_declared_prefixes(event.get("@context", context)))
-    fields = reader.fields(event, ())
+    prefixes = _declared_prefixes(event.get("@context", context))
+    text = _common_text(event, prefixes)
+    if text is None:
+        text = _general_text(event, prefixes)
+    return f"eventType={event_type}{text}"
+
+
+def _general_text(event: dict, prefixes: dict[str, str]) -> str:
+    """The pre-hash after its event type, for any event: through the tree of its fields."""
+    fields = _Reader(prefixes).fields(event, ())
     ordered = _ordered(fields, _ORDER)
     rest = [node for node in fields if node.name not in _NOT_HASHED]
-    return f"eventType={event_type}{ordered}{_sorted_text(rest)}"
+    return f"{ordered}{_sorted_text(rest)}"
+
+
+# How _common_text writes each field of the canonical order that usual events have.
+_LEAF, _EPC_LIST, _QUANTITY_LIST, _ID = "leaf", "EPC list", "quantity list", "id"
+_COMMON_FIELDS = {
+    name: {None: _LEAF, _EPCS: _EPC_LIST, _QUANTITIES: _QUANTITY_LIST, _leaves("id"): _ID}[inner]
+    for name, inner in _ORDER
+    if inner in (None, _EPCS, _QUANTITIES, _leaves("id"))
+}
+_QUANTITY_FIELDS = ("epcClass", "quantity", "uom")
+_QUANTITY_KEYS = frozenset(_QUANTITY_FIELDS)
+_COMMON_KEYS = frozenset(_COMMON_FIELDS) | _SKIPPED_KEYS | _NOT_HASHED
+
+
+def _common_text(event: dict, prefixes: dict[str, str]) -> str | None:
+    """The pre-hash after its event type, for an event made only of fields of the canonical
+    order in their usual shapes (times, words and identifiers, lists of EPCs, lists of
+    quantities, read point and business location by their id): nearly every event a
+    capture meets. Written straight from the JSON, several times faster than the tree
+    _general_text builds, and the same text (test_hashing checks one against the other);
+    None for any other event."""
+    if not _COMMON_KEYS.issuperset(event):
+        return None
+    vocabularies = _vocabularies()
+    parts = []
+    for name, kind in _COMMON_FIELDS.items():
+        if name not in event:
+            continue
+        value = event[name]
+        if kind is _LEAF:
+            text = _common_scalar(value, prefixes, vocabularies.get((name,)))
+            if text is None:
+                return None
+            if text:
+                written = _utc_milliseconds(text) if name in _TIMESTAMPS else _usual(text)
+                parts.append(f"{name}={written}")
+        elif kind is _ID:
+            if not isinstance(value, dict) or len(value) != 1 or "id" not in value:
+                return None
+            text = _common_scalar(value["id"], prefixes)
+            if text is None:
+                return None
+            if text:
+                parts.append(f"{name}id={_usual(text)}")
+        elif not isinstance(value, list):
+            return None
+        elif kind is _EPC_LIST:
+            texts = [_common_scalar(item, prefixes) for item in value]
+            if None in texts:
+                return None
+            texts = sorted(["epc=" + _normalised(text) for text in texts if text])
+            if texts:
+                parts.append(name + "".join(texts))
+        else:
+            texts = []
+            for item in value:
+                if not isinstance(item, dict) or not item or not item.keys() <= _QUANTITY_KEYS:
+                    return None
+                inside = []
+                for field_name in _QUANTITY_FIELDS:
+                    if field_name in item:
+                        text = _common_scalar(item[field_name], prefixes)
+                        if text is None:
+                            return None
+                        if text:
+                            inside.append(f"{field_name}={_usual(text)}")
+                if inside:
+                    texts.append("quantityElement" + "".join(inside))
+            if texts:
+                texts.sort()
+                parts.append(name + "".join(texts))
+    return "".join(parts)
+
+
+def _common_scalar(value, prefixes: dict[str, str], vocabulary: dict | None = None) -> str | None:
+    """A value as _Reader._scalar reads it, stripped; None for a structure."""
+    if isinstance(value, str):
+        if vocabulary and value in vocabulary:
+            return vocabulary[value].strip()
+        return _expanded(value, prefixes, key=False).strip() if prefixes else value.strip()
+    if isinstance(value, dict | list):
+        return None
+    return str(value).strip()
 
 
 @dataclass(eq=False, slots=True)
@@ -234,11 +325,16 @@ class _Reader:
         return self._expanded(value, key=False)
 
     def _expanded(self, text: str, key: bool) -> str:
-        prefix, colon, local = text.partition(":")
-        if not colon or prefix not in self.prefixes:
-            return text
-        namespace = self.prefixes[prefix]
-        return f"{{{namespace}}}{local}" if key else namespace + local
+        return _expanded(text, self.prefixes, key)
+
+
+def _expanded(text: str, prefixes: dict[str, str], key: bool) -> str:
+    """A compact IRI with a declared prefix written out: "{namespace}local" for a key."""
+    prefix, colon, local = text.partition(":")
+    if not colon or prefix not in prefixes:
+        return text
+    namespace = prefixes[prefix]
+    return f"{{{namespace}}}{local}" if key else namespace + local
 
 
 def _declared_prefixes(context: str | dict | list | None) -> dict[str, str]:
@@ -383,9 +479,19 @@ def _normalised(text: str) -> str:
         return text
 
 
+@functools.lru_cache(maxsize=4096)
+def _usual(text: str) -> str:
+    """_normalised for the values that recur from event to event (business steps, read
+    points, quantities): a word that is not a GS1 key costs canonical() an exception."""
+    return _normalised(text)
+
+
 def _number(text: str) -> str:
     """1.9.3 rewrites any text Python's float() reads as a number ("0012" -> "12",
     "1e3" -> "1000", "23.0" -> "23"), extensions included; NaN stays as written."""
+    first = text[:1]
+    if first.isascii() and first.isalpha() and first not in "iInN":
+        return text  # only inf, infinity and nan start with a letter: spare float() the attempt
     try:
         number = float(text)
     except ValueError:
@@ -406,7 +512,10 @@ def _utc_milliseconds(text: str) -> str:
         raise ValueError(f"{text!r} is not a timestamp with seconds and a UTC offset")
     date, time, fraction, offset = match.groups()
     offset = "+00:00" if offset in ("Z", "z") else offset
-    millis = (Decimal(f"0.{fraction or 0}") * 1000).quantize(Decimal(1), ROUND_HALF_UP)
+    if fraction is None or len(fraction) <= 3:
+        millis = int((fraction or "").ljust(3, "0"))  # exact: nothing to round
+    else:
+        millis = (Decimal(f"0.{fraction}") * 1000).quantize(Decimal(1), ROUND_HALF_UP)
     try:
         moment = datetime.fromisoformat(f"{date}T{time}{offset}").astimezone(UTC)
         moment += timedelta(milliseconds=int(millis))

@@ -9,7 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from trustlabel.trace import hashing
 from trustlabel.trace.hashing import event_hash_id, prehash
 from trustlabel.trace.identifiers import urn_to_dl
 
@@ -421,3 +424,158 @@ def test_it_hashes_a_document_that_redefines_gs1_prefixes():
     assert HASH_ID.fullmatch(hash_id)
     assert event_hash_id(copy.deepcopy(event), copy.deepcopy(context)) == hash_id
     assert "{http://example.com/cbvmda/}lotNumber=ABC123" in prehash(event, context)
+
+
+# The quick way for usual events (hashing._common_text) against the general one. Values
+# chosen for the quirks: blanks, numbers in text, CBV URNs, URNs and links that are GS1
+# keys or not, compact IRIs with a declared prefix, and JSON's other scalars.
+TRICKY_TEXTS = [
+    "",
+    "  ",
+    " OBSERVE ",
+    "shipping",
+    "in_transit",
+    "urn:epcglobal:cbv:bizstep:shipping",
+    "https://ref.gs1.org/cbv/Disp-in_progress",
+    "0012",
+    "1e3",
+    "23.0",
+    "-7",
+    "NaN",
+    "inf",
+    "KGM",
+    "ex:thing",
+    "https:thing",
+    "urn:epc:id:sgtin:0614141.107346.2017",
+    "urn:epc:id:sscc:4012345.0000000333",
+    "urn:epc:class:lgtin:4012345.012345.998877",
+    "urn:epc:idpat:sgtin:4012345.066666.*",
+    "urn:epc:id:sgtin:bad",
+    "https://id.gs1.org/01/06901234567892/21/12345678901234567890",
+    "https://id.gs1.org/01/06901234567893/21/1",
+    " https://id.gs1.org/00/106141412345678908 ",
+    "https://brand.example.com/dl/01/09506000134352/21/X1?linkType=all",
+    "HTTPS://id.gs1.org/414/0614141073467/254/1234",
+    "https://id.gs1.org/414/6901234000003",
+    "https://example.com/not-a-key",
+]
+scalars = st.one_of(
+    st.sampled_from(TRICKY_TEXTS),
+    st.text(max_size=6),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.none(),
+)
+epc_lists = st.lists(scalars, max_size=4)
+quantity_lists = st.lists(
+    st.dictionaries(st.sampled_from(["epcClass", "quantity", "uom"]), scalars, min_size=1),
+    max_size=3,
+)
+id_objects = st.fixed_dictionaries({"id": scalars})
+event_times = st.sampled_from(
+    ["2026-11-01T08:00:00.000+08:00", "2020-03-04T11:00:30.1415-06:00", "2005-04-03T20:33:31Z"]
+)
+usual_events = st.fixed_dictionaries(
+    {"type": st.sampled_from(["ObjectEvent", "AggregationEvent"]), "eventTime": event_times},
+    optional={
+        "eventTimeZoneOffset": scalars,
+        "parentID": scalars,
+        "epcList": epc_lists,
+        "childEPCs": epc_lists,
+        "inputEPCList": epc_lists,
+        "outputEPCList": epc_lists,
+        "quantityList": quantity_lists,
+        "childQuantityList": quantity_lists,
+        "inputQuantityList": quantity_lists,
+        "outputQuantityList": quantity_lists,
+        "action": scalars,
+        "transformationID": scalars,
+        "bizStep": scalars,
+        "disposition": scalars,
+        "readPoint": id_objects,
+        "bizLocation": id_objects,
+        "eventID": scalars,
+        "recordTime": scalars,
+        "errorDeclaration": st.fixed_dictionaries({"declarationTime": scalars}),
+        "rdfs:comment": scalars,
+    },
+)
+contexts = st.sampled_from(
+    [
+        None,
+        GS1_CONTEXT,
+        [GS1_CONTEXT, {"ex": "https://ns.example.com/epcis/"}],
+        [GS1_CONTEXT, {"https": "https://ns.example.com/", "urn": {"@id": "urn:other:"}}],
+    ]
+)
+
+
+def quick_and_general(event: dict, context) -> tuple[str | None, str]:
+    prefixes = hashing._declared_prefixes(event.get("@context", context))
+    return hashing._common_text(event, prefixes), hashing._general_text(event, prefixes)
+
+
+@settings(max_examples=600, deadline=None)
+@given(event=usual_events, context=contexts)
+def test_it_writes_usual_events_the_quick_way_as_the_general_way_does(event, context):
+    try:
+        quick, general = quick_and_general(event, context)
+    except ValueError:  # an infinite number or a bad time: both ways must refuse it
+        prefixes = hashing._declared_prefixes(context)
+        with pytest.raises(ValueError):
+            hashing._general_text(event, prefixes)
+        with pytest.raises(ValueError):
+            hashing._common_text(event, prefixes)
+        return
+    assert quick is None or quick == general
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        small_event(
+            epcList=[
+                "https://id.gs1.org/01/06901234567892/21/7",
+                "urn:epc:id:sgtin:6901234.056789.8",
+            ],
+            bizStep="shipping",
+            disposition="in_transit",
+            readPoint={"id": "https://id.gs1.org/414/6901234000003/254/2"},
+            bizLocation={"id": "urn:epc:id:sgln:6901234.00000.0"},
+        ),
+        small_event(
+            type="AggregationEvent",
+            action="ADD",
+            parentID="https://id.gs1.org/00/069012340000000018",
+            childEPCs=["https://id.gs1.org/01/06901234567892/21/7"],
+            eventID="urn:uuid:374d95fc-9457-4a51-bd6a-0bba133845a8",
+        ),
+        small_event(
+            quantityList=[
+                {"epcClass": "urn:epc:class:lgtin:4012345.012345.998877", "quantity": 200.0},
+                {"epcClass": "https://id.gs1.org/01/04012345123456", "quantity": 3, "uom": "KGM"},
+            ]
+        ),
+    ],
+)
+def test_it_writes_usual_events_the_quick_way(event):
+    quick, general = quick_and_general(event, GS1_CONTEXT)
+    assert quick is not None
+    assert quick == general
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"example:myField": "x"},
+        {"sourceList": [{"type": "owning_party", "source": "urn:epc:id:pgln:4012345.00225"}]},
+        {"epcList": [{"id": "urn:epc:id:sgtin:0614141.107346.2017"}]},
+        {"readPoint": {"id": "urn:epc:id:sgln:0614141.07346.1234", "example:x": "1"}},
+        {"quantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.012345.998877", "x": 1}]},
+        {"action": ["OBSERVE"]},
+    ],
+)
+def test_it_leaves_other_events_to_the_general_way(extra):
+    quick, _ = quick_and_general(small_event(**extra), GOLDEN_CONTEXT)
+    assert quick is None

@@ -1,0 +1,276 @@
+"""Large capture documents: prepared on two cores (a forked copy of the process hashes half
+of the events), stored with their index rows (by COPY on PostgreSQL), the same as when one
+process does everything; and run by the db_worker as in production."""
+
+import hashlib
+import logging
+import multiprocessing
+import os
+import signal
+import time
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from trustlabel.accounts import actions as accounts
+from trustlabel.accounts.access import Actor
+from trustlabel.accounts.models import Organisation, User
+from trustlabel.catalog import actions as catalog
+from trustlabel.trace import capture
+from trustlabel.trace.actions import do_run_capture, do_start_capture
+from trustlabel.trace.capture import canonical_json
+from trustlabel.trace.identifiers import epc_key
+from trustlabel.trace.models import CaptureJob, Event, EventEPC, EventParty, EventQuantity
+
+GS1_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+GTIN = "06901234567892"
+
+
+def packing_line(events: int, day: int = 1) -> list[dict]:
+    """Events as a packing line and its warehouse send them: cases packed, items shipped,
+    a lot received by quantity."""
+    made = []
+    for i in range(events):
+        when = f"2026-11-{day:02d}T08:{i // 60 % 60:02d}:{i % 60:02d}.{i % 1000:03d}+08:00"
+        items = [f"https://id.gs1.org/01/{GTIN}/21/{day}{i:05d}{n}" for n in range(1 + i % 4)]
+        event = {"type": "ObjectEvent", "eventTime": when, "eventTimeZoneOffset": "+08:00"}
+        if i % 3 == 0:
+            event |= {
+                "type": "AggregationEvent",
+                "parentID": f"urn:epc:id:sscc:6901234.{day}{i:09d}",
+                "childEPCs": items,
+                "action": "ADD",
+                "bizStep": "packing",
+            }
+        elif i % 3 == 1:
+            event |= {
+                "epcList": items,
+                "action": "OBSERVE",
+                "bizStep": "shipping",
+                "readPoint": {"id": "https://id.gs1.org/414/6901234000003/254/2"},
+            }
+        else:
+            lot = f"https://id.gs1.org/01/{GTIN}/10/L{day}{i}"
+            event |= {
+                "quantityList": [{"epcClass": lot, "quantity": 12.0, "uom": "KGM"}],
+                "action": "OBSERVE",
+                "bizStep": "receiving",
+                "example:note": {"example:dock": str(i)},  # an extension: the general hash
+            }
+        made.append(event)
+    return made
+
+
+def document(events: list[dict]) -> dict:
+    return {
+        "@context": [GS1_CONTEXT, {"example": "https://ns.example.com/epcis/"}],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2026-11-01T23:59:59.000Z",
+        "epcisBody": {"eventList": events},
+    }
+
+
+@pytest.fixture
+def pipeline(monkeypatch) -> list[int]:
+    """Chunks of 4 events (the first of 1), hashed ahead by a forked copy from 8 events on.
+    Gives the sizes of the chunks this process hashed itself."""
+    monkeypatch.setattr(capture, "CHUNK", 4)
+    monkeypatch.setattr(capture, "PIPELINE_FROM", 8)
+    hashed_here = []
+
+    def counted(events, context, now=None):
+        hashed_here.append(len(events))
+        return IDENTITIES(events, context, now)
+
+    monkeypatch.setattr(capture, "_identities", counted)
+    return hashed_here
+
+
+IDENTITIES = capture._identities
+
+
+def test_a_forked_copy_hashes_the_chunks_ahead_as_this_process_would(pipeline):
+    events = packing_line(30)
+    events[7]["example:limit"] = "1e999"  # no hash: an infinite number
+    events[22]["eventTime"] = "2026-02-30T08:00:00Z"  # no hash: no such day
+    context = document(events)["@context"]
+
+    ahead = list(capture._identities_ahead(events, context))
+
+    assert pipeline == [1]  # the first chunk; the copy did the others
+    assert [start for start, _ in ahead] == [0, 1, 5, 9, 13, 17, 21, 25, 29]
+    identities = [identity for _, chunk in ahead for identity in chunk]
+    assert identities == IDENTITIES(events, context)
+    assert [i for i, identity in enumerate(identities) if isinstance(identity, str)] == [7, 22]
+    cbv_hash, epcs, no_quantities, no_form = identities[0]
+    assert cbv_hash == capture.prepare(events[0], context).body["eventID"]
+    assert epcs == [
+        ("child", events[0]["childEPCs"][0]),
+        ("parent", epc_key(events[0]["parentID"])),
+    ]
+    assert epcs[1][1].startswith("https://id.gs1.org/00/1690123400000000") and not no_quantities
+    assert no_form is None  # rows are made ahead only for store_document
+    assert identities[2][2] == [("quantity", f"https://id.gs1.org/01/{GTIN}/10/L12", 12.0, "KGM")]
+
+
+def test_this_process_hashes_what_the_copy_could_not(pipeline, monkeypatch):
+    monkeypatch.setattr(capture, "_send_identities", lambda *args: os._exit(3))
+    events = packing_line(30)
+    context = document(events)["@context"]
+
+    ahead = list(capture._identities_ahead(events, context))
+
+    assert pipeline == [1, 4, 4, 4, 4, 4, 4, 4, 1]
+    assert [identity for _, chunk in ahead for identity in chunk] == IDENTITIES(events, context)
+
+
+def test_this_process_does_not_wait_for_a_stalled_copy(pipeline, monkeypatch):
+    monkeypatch.setattr(capture, "_send_identities", lambda *args: time.sleep(60))
+    monkeypatch.setattr(capture, "_PATIENCE", 0.2)
+    events = packing_line(10)
+    context = document(events)["@context"]
+
+    ahead = list(capture._identities_ahead(events, context))
+
+    assert pipeline == [1, 4, 4, 1]
+    assert [identity for _, chunk in ahead for identity in chunk] == IDENTITIES(events, context)
+    assert multiprocessing.active_children() == []
+
+
+def test_the_copy_is_stopped_when_storing_stops(pipeline):
+    events = packing_line(30)
+    ahead = capture._identities_ahead(events, document(events)["@context"])
+    next(ahead)
+    assert len(multiprocessing.active_children()) == 1
+
+    ahead.close()
+
+    assert multiprocessing.active_children() == []
+
+
+@pytest.fixture
+def maker(db) -> Actor:
+    organisation = accounts.do_create_organisation(Organisation.Kind.ENTERPRISE, "示例电器")
+    user = accounts.do_create_user("maker", organisation, role=User.Role.ADMIN, password=None)
+    catalog.do_create_product(organisation, GTIN[1:], "变频空调")
+    return Actor.of_user(user)
+
+
+def captured(actor: Actor, events: list[dict], behaviour=CaptureJob.ErrorBehaviour.ROLLBACK):
+    job = do_start_capture(actor, document(events), behaviour)
+    do_run_capture(str(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def test_it_stores_a_document_with_all_its_index_rows(maker, pipeline):
+    events = packing_line(60)
+
+    job = captured(maker, events)
+
+    assert job.success is True and job.stored_count == 60, job.errors
+    assert pipeline == [1]  # hashed ahead by the forked copy
+    stored = Event.objects.filter(capture=job).order_by("pk")
+    assert [e.event_time for e in stored] == [capture.parse_time(e["eventTime"]) for e in events]
+    for event, original in zip(stored, events, strict=True):
+        assert event.body == {
+            "@context": document(events)["@context"],
+            **original,
+            "eventID": event.cbv_hash,
+            "recordTime": capture.time_text(event.record_time),
+        }
+        assert event.body_sha256 == hashlib.sha256(canonical_json(event.body).encode()).hexdigest()
+        assert event.captured_by_id == maker.organisation.pk
+    assert len({e.record_time for e in stored}) == 1  # one capture, one record time
+    epcs = sum(len(e.get("childEPCs", e.get("epcList", []))) + ("parentID" in e) for e in events)
+    assert EventEPC.objects.filter(event__capture=job).count() == epcs
+    assert EventEPC.objects.filter(event__capture=job, role="parent").count() == 20
+    assert EventQuantity.objects.filter(event__capture=job, uom="KGM").count() == 20
+    # Captured by the maker, and the maker's product named by every event.
+    parties = EventParty.objects.filter(event__capture=job)
+    assert parties.filter(reason="captured").count() == parties.filter(reason="owner").count() == 60
+
+
+def test_a_document_captured_again_is_stored_once(maker, pipeline):
+    first = captured(maker, packing_line(12))
+    rows = EventEPC.objects.count(), EventQuantity.objects.count(), EventParty.objects.count()
+
+    again = captured(maker, packing_line(12))
+
+    assert first.stored_count == 12 and rows[0] > 12
+    assert again.success is True and again.stored_count == 0
+    assert Event.objects.count() == 12
+    assert (EventEPC.objects.count(), EventQuantity.objects.count()) == rows[:2]
+    assert EventParty.objects.count() == rows[2]
+
+
+def test_repeats_and_conflicts_are_found_across_chunks(maker, pipeline):
+    events = packing_line(20)
+    events[13] = events[2]  # the same event again, in another chunk: stored once
+    events[1]["eventID"] = events[17]["eventID"] = "urn:uuid:0c7e4d6e-63b9-4d0c-8d5e-8f0a1a7e2d11"
+
+    job = captured(maker, events, CaptureJob.ErrorBehaviour.PROCEED)
+
+    assert job.stored_count == 18
+    assert [(e["event"], e["field"]) for e in job.errors] == [(17, "eventID")]
+    assert Event.objects.get(event_id=events[1]["eventID"]).body["bizStep"] == "shipping"
+
+
+def test_a_conflict_with_a_stored_event_rolls_the_whole_document_back(maker, pipeline):
+    captured(maker, packing_line(12))
+    events = packing_line(12, day=2)
+    events[9]["eventID"] = Event.objects.order_by("pk")[3].event_id  # other content, same ID
+
+    job = captured(maker, events)
+
+    assert job.success is False and job.stored_count == 0
+    assert [(e["event"], e["field"]) for e in job.errors] == [(9, "eventID")]
+    assert Event.objects.count() == 12
+
+
+@pytest.mark.parametrize("behaviour", CaptureJob.ErrorBehaviour.values)
+def test_an_event_without_a_hash_late_in_a_document(maker, pipeline, behaviour):
+    events = packing_line(20)
+    events[1]["eventID"] = events[3]["eventID"] = "urn:uuid:0c7e4d6e-63b9-4d0c-8d5e-8f0a1a7e2d11"
+    events[18]["example:limit"] = "1e999"  # schema-valid, but no hash: an infinite number
+
+    job = captured(maker, events, behaviour)
+
+    if behaviour == CaptureJob.ErrorBehaviour.ROLLBACK:
+        # Refused for the event without a hash alone, as when all was hashed first.
+        assert job.stored_count == Event.objects.count() == 0
+        assert [(e["event"], e["field"]) for e in job.errors] == [(18, "")]
+    else:
+        assert job.stored_count == Event.objects.count() == 18
+        assert [(e["event"], e["field"]) for e in job.errors] == [(18, ""), (3, "eventID")]
+    assert "infinite number" in job.errors[0]["message"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_captures_a_large_document(settings, pipeline):
+    """As in production: the request queues a task in the database, `db_worker` runs it."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    organisation = accounts.do_create_organisation(Organisation.Kind.ENTERPRISE, "示例电器")
+    user = accounts.do_create_user("maker", organisation, role=User.Role.ADMIN, password=None)
+    with transaction.atomic():
+        job = do_start_capture(
+            Actor.of_user(user), document(packing_line(40)), CaptureJob.ErrorBehaviour.ROLLBACK
+        )
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    loggers = [logging.getLogger(name) for name in ("django_tasks", "django_tasks_db")]
+    kept = [(log, log.level, list(log.handlers)) for log in loggers]
+    try:
+        call_command("db_worker", "--batch", "--queue-name", "*", "--no-startup-delay", verbosity=0)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+        for log, level, log_handlers in kept:
+            log.setLevel(level)
+            log.handlers[:] = log_handlers
+
+    job.refresh_from_db()
+    assert job.running is False and job.success is True, job.errors
+    assert job.stored_count == Event.objects.filter(capture=job).count() == 40
+    assert pipeline == [1]  # hashed ahead by the forked copy of the worker
