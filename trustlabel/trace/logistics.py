@@ -100,6 +100,19 @@ def index_events(events: list[Event]) -> None:
 _CHUNK = 5000  # identifiers per IN (...): within SQLite's limit of bound parameters
 
 
+@dataclass(slots=True)
+class _Packed:
+    """A containment while a document is indexed (model instances cost more than the
+    packing itself: a packing line sends tens of thousands)."""
+
+    pk: int | None
+    parent: str
+    child: str
+    packed_at: dt.datetime
+    unpacked_at: dt.datetime | None = None
+    event_id: int | None = None
+
+
 def _index_aggregations(events: list[Event]) -> None:
     """Pack and unpack, in event-time order: ADD puts the children in the parent (taking
     each out of the parent it was in: one parent at a time), DELETE takes out the
@@ -111,17 +124,18 @@ def _index_aggregations(events: list[Event]) -> None:
         if isinstance(parent, str):
             children = [epc_key(c) for c in event.body.get("childEPCs") or () if isinstance(c, str)]
             steps.append((event, epc_key(parent), children))
-    by_child: dict[str, Containment] = {}
-    by_parent: dict[str, dict[str, Containment]] = defaultdict(dict)
+    by_child: dict[str, _Packed] = {}
+    by_parent: dict[str, dict[str, _Packed]] = defaultdict(dict)
     for row in _open_containments(
         {c for e, _, children in steps if e.action == "ADD" for c in children},
         {p for e, p, _ in steps if e.action == "DELETE"},
     ):
         by_child[row.child] = row
         by_parent[row.parent][row.child] = row
-    created, changed = [], {}
+    created: list[_Packed] = []
+    changed: dict[int, _Packed] = {}
 
-    def unpack(row: Containment, at) -> None:
+    def unpack(row: _Packed, at) -> None:
         row.unpacked_at = at
         if by_child.get(row.child) is row:
             del by_child[row.child]
@@ -143,37 +157,73 @@ def _index_aggregations(events: list[Event]) -> None:
             current = by_child.get(child)
             if current is not None and current.packed_at <= at:
                 unpack(current, at)
-            row = Containment(parent=parent, child=child, packed_at=at, event=event)
+            row = _Packed(None, parent, child, at, event_id=event.pk)
             created.append(row)
             by_child[child] = row
             by_parent[parent][child] = row
-    Containment.objects.bulk_update(list(changed.values()), ["unpacked_at"], batch_size=1000)
+    Containment.objects.bulk_update(
+        [Containment(pk=r.pk, unpacked_at=r.unpacked_at) for r in changed.values()],
+        ["unpacked_at"],
+        batch_size=1000,
+    )
     _insert_containments(created)
 
 
-def _open_containments(children: set[str], parents: set[str]) -> list[Containment]:
-    rows = []
-    for field, keys in (("child", sorted(children)), ("parent", sorted(parents))):
-        for start in range(0, len(keys), _CHUNK):
-            rows += Containment.objects.filter(
-                **{f"{field}__in": keys[start : start + _CHUNK]}, unpacked_at__isnull=True
-            )
-    return list({row.pk: row for row in rows}.values())
+def _open_containments(children: set[str], parents: set[str]) -> list[_Packed]:
+    """The containments not yet unpacked of these children and parents."""
+    table = Containment._meta.db_table
+    found = {}
+    for column, keys in (("child", sorted(children)), ("parent", sorted(parents))):
+        if not keys:
+            continue
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # One array parameter: no statement with tens of thousands of placeholders.
+                chunks = [("= ANY(%s)", [keys])]
+            else:
+                chunks = [
+                    (f"IN ({', '.join(['%s'] * len(part))})", part)
+                    for part in (keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK))
+                ]
+            for condition, params in chunks:
+                cursor.execute(
+                    f"SELECT id, parent, child, packed_at FROM {table} "  # noqa: S608
+                    f"WHERE unpacked_at IS NULL AND {column} {condition}",
+                    params,
+                )
+                for pk, parent, child, packed_at in cursor.fetchall():
+                    found[pk] = _Packed(pk, parent, child, _aware(packed_at))
+    return list(found.values())
 
 
-def _insert_containments(rows: list[Containment]) -> None:
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """A time from a raw query (SQLite gives naive UTC) as an aware datetime."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _insert_containments(rows: list[_Packed]) -> None:
     """New containments: by COPY on PostgreSQL (a packing line sends thousands)."""
     if connection.vendor != "postgresql":
-        Containment.objects.bulk_create(rows, batch_size=2000)
+        Containment.objects.bulk_create(
+            [
+                Containment(
+                    parent=r.parent,
+                    child=r.child,
+                    packed_at=r.packed_at,
+                    unpacked_at=r.unpacked_at,
+                    event_id=r.event_id,
+                )
+                for r in rows
+            ],
+            batch_size=2000,
+        )
         return
     table = Containment._meta.db_table
     with connection.cursor() as cursor:
         copy_sql = f"COPY {table} (parent, child, packed_at, unpacked_at, event_id) FROM STDIN"
         with cursor.cursor.copy(copy_sql) as copy:
-            for row in rows:
-                copy.write_row(
-                    (row.parent, row.child, row.packed_at, row.unpacked_at, row.event_id)
-                )
+            for r in rows:
+                copy.write_row((r.parent, r.child, r.packed_at, r.unpacked_at, r.event_id))
 
 
 def _moves(event: Event) -> bool:
