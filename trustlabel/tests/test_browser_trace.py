@@ -157,3 +157,26 @@ def _artifacts() -> Path:
     path = Path(__file__).resolve().parents[2] / "test-results"
     path.mkdir(exist_ok=True)
     return path
+
+
+def test_a_consumer_shares_where_the_product_was_checked(live_server, shipped, chromium):
+    world = shipped
+    context = chromium.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        locale="en-US",
+        permissions=["geolocation"],
+        geolocation={"latitude": 23.1291, "longitude": 113.3240, "accuracy": 25},
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/01/{world.product.gtin}/21/{world.code(index=6)}")
+    assert page.locator("[data-verdict]").get_attribute("data-verdict") == "genuine"
+    assert "Shipped" in page.locator("#journey").inner_text()
+    assert "华东经销有限公司" not in page.content()
+    page.get_by_role("button", name="Share my location").click()
+    page.get_by_text("Thank you").wait_for()
+    alert = DiversionAlert.objects.get()
+    assert (alert.observed_region, alert.observed_source) == ("440000", "gps")
+    context.close()
