@@ -8,6 +8,7 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 
+from trustlabel.accounts.tests.roles import ROLES, headers_for
 from trustlabel.trace.models import CaptureJob, Event
 from trustlabel.trace.schema import query_document_problems
 
@@ -328,3 +329,25 @@ def test_the_identifiers_come_page_by_page_in_the_asked_form(world, capture):
     assert all(m.startswith("urn:epc:id:") for m in urns["member"])
     refused = get(world.enterprise, "/epcis/epcs", data={"perPage": "0"})
     assert refused.status_code == 400
+
+
+EPCIS_READS = [
+    "/epcis/",
+    "/epcis/events",
+    "/epcis/eventTypes",
+    "/epcis/eventTypes/ObjectEvent/events",
+    "/epcis/epcs",
+    "/epcis/epcs/urn:epc:id:sgtin:0614141.107346.2017/events",
+    "/epcis/bizSteps",
+    "/epcis/bizSteps/shipping/events",
+    "/epcis/dispositions",
+    "/epcis/dispositions/in_transit/events",
+    "/epcis/capture",
+]
+
+
+@pytest.mark.parametrize("path", EPCIS_READS)
+@pytest.mark.parametrize("role", ROLES)
+def test_every_epcis_read_as_every_role(world, path, role):
+    response = Client().get(path, headers=headers_for(world, role))
+    assert response.status_code == (401 if role == "anonymous" else 200)
