@@ -113,6 +113,8 @@ def urn_to_dl(urn: str, *, base: str = CANONICAL_BASE) -> str:
     kind, scheme, body = m.groups()
     nparts = {"sscc": 2, "giai": 2, "gsrn": 2, "gsrnp": 2, "pgln": 2}.get(scheme, 3)
     parts = body.split(".", nparts - 1)  # the last component may itself contain "."
+    if len(parts) != nparts:
+        raise IdentifierError(f"{scheme}: {nparts} parts separated by '.' expected in {urn}")
     b = base.rstrip("/")
 
     def val(s: str, charset=_CSET82, maxlen=20) -> str:
@@ -122,8 +124,6 @@ def urn_to_dl(urn: str, *, base: str = CANONICAL_BASE) -> str:
         return dl_escape(v)
 
     if (kind in ("id", "idpat") and scheme == "sgtin") or (kind == "class" and scheme == "lgtin"):
-        if len(parts) != 3:
-            raise IdentifierError(urn)
         gcp, iref, last = parts
         _split_gcp(scheme, gcp, iref, 13)
         g = iref[0] + gcp + iref[1:]

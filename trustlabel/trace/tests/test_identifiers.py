@@ -5,7 +5,7 @@ examples on its GS1 Company Prefix 0614141, escaping cases, and our own labels' 
 """
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum import ean
 
@@ -142,3 +142,32 @@ def test_a_canonical_link_needs_its_check_digit_every_time():
     assert canonical(good) == good
     with pytest.raises(IdentifierError):
         canonical(good.replace("92/21/1", "93/21/1"))  # its check digit cached, this one wrong
+
+
+@given(
+    st.builds(
+        str.__add__,
+        st.sampled_from(
+            [
+                "urn:epc:id:sscc:",
+                "urn:epc:id:sgtin:",
+                "urn:epc:id:sgln:",
+                "urn:epc:class:lgtin:",
+                "urn:epc:id:pgln:",
+                "urn:epc:idpat:sgtin:",
+                "https://id.gs1.org/",
+                "https://x.org/01/",
+            ]
+        ),
+        st.text(alphabet="0123456789.*/%AZaz-", max_size=40),
+    )
+)
+@settings(max_examples=500)
+def test_anything_that_looks_like_a_key_is_read_or_refused_as_such(text):
+    """No input makes the translation fail otherwise than with IdentifierError, which
+    callers turn into a message naming the field."""
+    try:
+        key = epc_key(text)
+    except IdentifierError:
+        return
+    assert key == epc_key(key)  # a key read is canonical

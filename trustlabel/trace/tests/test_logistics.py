@@ -3,6 +3,8 @@ its case and pallet, and who it was shipped to."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from trustlabel.accounts import actions as accounts
 from trustlabel.accounts.access import Actor
@@ -252,3 +254,23 @@ def test_a_pallet_of_labels_is_resolved_with_one_query(world, django_assert_num_
     assert set(found) == {*items, scratch}
     assert found[items[7]].serial == world.open_order.serial_start + 7
     assert found[scratch].order == world.scratch_order
+
+
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.builds(
+            str.__add__,
+            st.sampled_from(["(00)", "(01)", "]C1", "00", "urn:epc:id:sscc:", "https://x/00/"]),
+            st.text(alphabet="0123456789()/.:-", max_size=40),
+        ),
+    )
+)
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_whatever_is_scanned_reads_or_is_refused_with_a_reason(db, text):
+    try:
+        read_scanned(text)
+    except ValidationError as e:
+        assert e.messages[0]
