@@ -214,11 +214,12 @@ def where_is(request, label: str):
     Enterprises see their own products; the association and inspectors, all."""
     actor = request.actor
     epc, label_found = _item(actor, label)
-    history = label_history(label_found) if label_found else item_history(epc)
-    move = last_destination(epc)
+    outer = containers(epc)  # worked out once for the three answers
+    history = label_history(label_found, outer) if label_found else item_history(epc, (), outer)
+    move = last_destination(epc, outer=outer)
     return {
         "epc": epc,
-        "containers": containers(epc),
+        "containers": outer,
         "last_destination_id": move.destination_id if move else None,
         "history": [
             {

@@ -453,12 +453,14 @@ class HistoryStep:
     via_epc: str | None = None
 
 
-def item_history(epc: str, classes: Iterable[str] = ()) -> list[HistoryStep]:
+def item_history(
+    epc: str, classes: Iterable[str] = (), outer: list[Container] | None = None
+) -> list[HistoryStep]:
     """Everything that happened to the item `epc`: the events naming it, those naming a
     case or pallet it was in while it was in there, and those naming its lot (`classes`,
     EPC class keys) by quantity. In event time order."""
     epc = epc_key(epc)
-    outer = containers(epc)
+    outer = containers(epc) if outer is None else outer
     wanted = {epc, *(c.epc for c in outer)}
     rows = EventEPC.objects.filter(epc__in=wanted).values_list("event_id", "epc")
     by_event = defaultdict(set)
@@ -485,10 +487,12 @@ def item_history(epc: str, classes: Iterable[str] = ()) -> list[HistoryStep]:
     return steps
 
 
-def last_destination(epc: str, before: dt.datetime | None = None) -> Movement | None:
+def last_destination(
+    epc: str, before: dt.datetime | None = None, outer: list[Container] | None = None
+) -> Movement | None:
     """The latest movement that brought the item `epc` (or a case or pallet it was in at
     the time) to an organisation, up to `before`."""
-    outer = containers(epc)
+    outer = containers(epc) if outer is None else outer
     names = {epc, *(c.epc for c in outer)}
     moves = Movement.objects.filter(epc__in=names, destination__isnull=False)
     if before is not None:
@@ -499,7 +503,7 @@ def last_destination(epc: str, before: dt.datetime | None = None) -> Movement | 
     return None
 
 
-def label_history(label: Label) -> list[HistoryStep]:
+def label_history(label: Label, outer: list[Container] | None = None) -> list[HistoryStep]:
     """The history of one of our labelled items: its own events and its lot's, of the
     lot's commissioning events only the one that activated this label."""
     mine = set(
@@ -508,7 +512,7 @@ def label_history(label: Label) -> list[HistoryStep]:
         ).values_list("event_id", flat=True)
     )
     steps = item_history(
-        label_epc(label.order, label.serial), [epc_key(lot_class(label.order.lot))]
+        label_epc(label.order, label.serial), [epc_key(lot_class(label.order.lot))], outer
     )
     return [
         s

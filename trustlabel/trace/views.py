@@ -344,12 +344,15 @@ def item(request):
             if actor.is_enterprise and not theirs:
                 error = _("No such item among your products.")
             else:
-                move = last_destination(epc)
+                outer = containers(epc)  # worked out once for the three answers
+                move = last_destination(epc, outer=outer)
                 found = {
                     "epc": epc,
                     "label": label,
-                    "containers": containers(epc),
+                    "containers": outer,
                     "destination": move.destination if move else None,
-                    "history": label_history(label) if label else item_history(epc),
+                    "history": (
+                        label_history(label, outer) if label else item_history(epc, (), outer)
+                    ),
                 }
     return render(request, "trace/item.html", {"text": text, "found": found, "error": error})
