@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "trustlabel.verify",
     "trustlabel.trace",
     "trustlabel.regions",
+    "trustlabel.ledger",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,10 @@ TRUSTLABEL_BOUNDARY_FILES = [
 # An IP geolocation database the operator downloads and keeps current (.mmdb: GeoLite2 or
 # GeoIP2 City, DB-IP City Lite); unset, checks are never placed by their IP address.
 TRUSTLABEL_IP_DB = next(iter(envfiles("TRUSTLABEL_IP_DB")), None)
+
+# The public ledger's signing key (a signed-note Ed25519 key; `trustlabel ledger_key NAME`
+# makes one). Without it, records queue up but nothing is integrated or served.
+TRUSTLABEL_LEDGER_KEY = envstr("TRUSTLABEL_LEDGER_KEY")
 
 # Traceability: what one EPCIS capture may hold (announced in GS1-EPCIS-Capture-Limit and
 # GS1-EPCIS-Capture-File-Size-Limit).

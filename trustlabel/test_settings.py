@@ -3,6 +3,8 @@
 import os
 import tempfile
 
+from trustlabel.ledger.note import generate_key
+
 # Tests never read the developer's or the Makefile's key files.
 for name in ("SECRET_KEY_FILE", "TRUSTLABEL_MASTER_KEY_FILE"):
     os.environ.pop(name, None)
@@ -11,6 +13,9 @@ os.environ["TRUSTLABEL_MASTER_KEY"] = "11" * 32
 os.environ.setdefault("TRUSTLABEL_VAR_DIR", tempfile.mkdtemp(prefix="trustlabel-test-"))
 os.environ["TRUSTLABEL_BASE_URL"] = "https://verify.example.org"
 os.environ["DEBUG"] = "false"
+# A ledger key made for this run (the log's name is what the checkpoints' origin line says).
+os.environ.pop("TRUSTLABEL_LEDGER_KEY_FILE", None)
+os.environ["TRUSTLABEL_LEDGER_KEY"] = generate_key("verify.example.org/ledger")[0]
 
 from trustlabel.settings import *  # noqa: E402, F403
 

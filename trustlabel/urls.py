@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("epcis/", epcis.urls),
+    path("ledger/", include("trustlabel.ledger.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("trustlabel.accounts.urls")),
     path("portal/", portal_home, name="portal-home"),

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from trustlabel.accounts.models import Organisation
+from trustlabel.ledger import records as ledger
 
 from .gtin import normalise_gtin
 from .models import InspectionReport, Lot, Product
@@ -110,4 +111,5 @@ def do_attach_report(
     report.file = upload
     report.full_clean()
     report.save()
+    ledger.inspection_report_attached(report)
     return report

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from trustlabel.accounts.access import Actor
 from trustlabel.catalog.models import Lot, Product
+from trustlabel.ledger import records as ledger
 
 from . import keys
 from .codec import MAX_SERIALS_PER_VERSION
@@ -147,7 +148,7 @@ def do_create_label_order(
         )
     start = kv.next_serial
     KeyVersion.objects.filter(pk=kv.pk).update(next_serial=F("next_serial") + quantity)
-    return LabelOrder.objects.create(
+    order = LabelOrder.objects.create(
         organisation_id=product.organisation_id,
         product=product,
         lot=lot,
@@ -158,6 +159,8 @@ def do_create_label_order(
         serial_start=start,
         created_by=actor.user,
     )
+    ledger.label_order_issued(order)
+    return order
 
 
 class ImproperlyConfiguredKeyRing(ValidationError):

@@ -12,6 +12,7 @@ from trustlabel.accounts.access import Actor
 from trustlabel.accounts.models import Organisation
 from trustlabel.catalog.models import Lot
 from trustlabel.codes.models import LabelOrder
+from trustlabel.ledger import records as ledger
 
 from .capture import Outcome, prepare_all, store, store_document, time_text
 from .documents import GS1_CONTEXT
@@ -53,6 +54,7 @@ def do_capture_event(actor: Actor, event) -> tuple[Event, bool]:
     if outcome.conflicts:
         raise EventConflict(outcome.conflicts)
     index_events(outcome.stored)
+    ledger.trace_events_stored(outcome.stored)
     return (outcome.stored or outcome.already)[0], bool(outcome.stored)
 
 
@@ -107,6 +109,7 @@ def do_run_capture(job_id: str) -> None:
             if problems and rollback:
                 raise _Undo
             index_events(outcome.stored)
+            ledger.trace_events_stored(outcome.stored)
     except _Undo:
         outcome = Outcome()
     job.errors = [*job.errors, *(p.as_dict() for p in problems)]
@@ -207,6 +210,7 @@ def do_open_recall(
     }
     recall.event, _new = do_capture_event(actor, event)
     recall.save(update_fields=["event"])
+    ledger.recall_opened(recall)
     return recall
 
 

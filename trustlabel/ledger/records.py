@@ -1,0 +1,111 @@
+"""What goes into the ledger: one small, canonical, versioned record per thing that
+matters, never personal data. Each function is called by the action that makes the
+thing, in its transaction; the record names the thing by its key and hashes what could
+be quietly changed later.
+
+- label_order, when an order is issued: order, enterprise, product, lot, serial range,
+  key version, and the hash of all of it;
+- trace_event, when an EPCIS event is stored: its event ID and the SHA-256 of its stored
+  form;
+- inspection_report, when a report is attached: report number, lot, result, and the
+  SHA-256 of the PDF;
+- recall, when a recall is opened: enterprise, lots, its EPCIS event, and the hash of its
+  texts.
+"""
+
+import hashlib
+import json
+
+from django.db import connection
+
+from .actions import do_append, record_bytes
+from .models import Entry
+
+
+def _sha256(fields: dict) -> str:
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def subject_of(instance) -> str:
+    """How an entry names the record it is about: "app_label.model:pk"."""
+    return f"{instance._meta.label_lower}:{instance.pk}"
+
+
+def label_order_issued(order) -> Entry:
+    fields = {
+        "order": order.pk,
+        "enterprise": order.organisation_id,
+        "gtin": order.product.gtin,
+        "lot": order.lot.lot_number,
+        "key_version": order.key_version_id,
+        "serial_start": order.serial_start,
+        "serial_end": order.serial_start + order.quantity,
+        "layout": order.layout,
+        "activation": order.activation,
+        "issued_at": order.created_at.isoformat(),
+    }
+    return do_append("label_order", subject_of(order), {**fields, "sha256": _sha256(fields)})
+
+
+def inspection_report_attached(report) -> Entry:
+    fields = {
+        "report": report.pk,
+        "report_number": report.report_number,
+        "lot": report.lot_id,
+        "gtin": report.lot.product.gtin,
+        "result": report.result,
+        "inspected_on": report.inspected_on.isoformat(),
+        "file_sha256": report.sha256,
+    }
+    return do_append("inspection_report", subject_of(report), fields)
+
+
+def recall_opened(recall) -> Entry:
+    texts = {
+        "reason": recall.reason,
+        "hazard": recall.hazard,
+        "instructions": recall.instructions,
+        "contact": recall.contact,
+    }
+    fields = {
+        "recall": recall.pk,
+        "enterprise": recall.organisation_id,
+        "lots": sorted(lot.pk for lot in recall.lots.all()),
+        "opened_at": recall.opened_at.isoformat(),
+        "event": recall.event.event_id if recall.event else None,
+        "texts_sha256": _sha256(texts),
+    }
+    return do_append("recall", subject_of(recall), fields)
+
+
+def trace_events_stored(events) -> None:
+    """One entry per stored EPCIS event (a capture may store ten thousand: by COPY)."""
+    rows = [
+        (
+            "trace_event",
+            subject_of(event),
+            record_bytes("trace_event", {"eventID": event.event_id, "sha256": event.body_sha256}),
+        )
+        for event in events
+    ]
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Entry.objects.bulk_create(
+            [Entry(kind=k, subject=s, data=d) for k, s, d in rows], batch_size=2000
+        )
+        return
+    with connection.cursor() as cursor:
+        table = Entry._meta.db_table
+        with cursor.cursor.copy(
+            f"COPY {table} (kind, subject, data, created_at) FROM STDIN"
+        ) as copy:
+            now = events[0].record_time
+            for kind, subject, data in rows:
+                copy.write_row((kind, subject, data, now))
+
+
+def entry_of(instance, kind: str) -> Entry | None:
+    """The ledger entry of a record, when it has one (integrated or still queued)."""
+    return Entry.objects.filter(subject=subject_of(instance), kind=kind).first()
