@@ -136,3 +136,14 @@ def test_a_bad_consistency_question_is_answered_with_a_reason(query):
     do_integrate()
     answer = Client().get(f"/ledger/consistency{query}")
     assert answer.status_code == 400 and answer.json()["detail"]
+
+
+def test_the_writer_command_integrates_and_says_what_is_missing(settings):
+    from django.core.management import CommandError, call_command
+
+    append(3)
+    call_command("ledger_writer", "--once")
+    assert Head.objects.get(pk=1).size == 3
+    settings.TRUSTLABEL_LEDGER_KEY = None
+    with pytest.raises(CommandError, match="TRUSTLABEL_LEDGER_KEY"):
+        call_command("ledger_writer", "--once")

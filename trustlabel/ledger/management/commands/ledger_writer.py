@@ -1,10 +1,11 @@
 import logging
 import time
 
-from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, close_old_connections
 
 from trustlabel.ledger.actions import do_integrate
+from trustlabel.ledger.keys import LedgerNotConfigured
 
 logger = logging.getLogger("trustlabel.ledger")
 
@@ -22,7 +23,15 @@ class Command(BaseCommand):
     def handle(self, *args, interval, once, **options):
         while True:
             close_old_connections()
-            checkpoint = do_integrate()
+            try:
+                checkpoint = do_integrate()
+            except LedgerNotConfigured as e:
+                raise CommandError(str(e)) from e
+            except DatabaseError:
+                # The database went away or the transaction failed: nothing was integrated
+                # (one transaction), so the next round simply tries again.
+                logger.exception("ledger: integration failed; trying again")
+                checkpoint = None
             if checkpoint is not None:
                 logger.info("ledger: checkpoint at size %d", checkpoint.size)
             if once:
