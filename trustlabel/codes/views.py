@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from trustlabel.accounts.access import Actor, require_enterprise, scoped
 from trustlabel.accounts.forms import add_action_errors
 from trustlabel.accounts.views import list_page, portal_page, posted
+from trustlabel.ledger import records as ledger
 
 from . import actions
 from .forms import ExportForm, LabelOrderForm
@@ -72,6 +73,7 @@ def order_detail(request, pk: int):
             "may_commission": request.actor.can_manage(order.organisation_id),
             "commissionings": order.commissionings.select_related("event", "order"),
             "export_form": ExportForm(),
+            "ledger_entry": ledger.entry_of(order, "label_order"),
             "refresh": REFRESH_SECONDS if any(e.status in _IN_PROGRESS for e in exports) else 0,
         },
     )

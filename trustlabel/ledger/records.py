@@ -109,3 +109,55 @@ def trace_events_stored(events) -> None:
 def entry_of(instance, kind: str) -> Entry | None:
     """The ledger entry of a record, when it has one (integrated or still queued)."""
     return Entry.objects.filter(subject=subject_of(instance), kind=kind).first()
+
+
+def scan_leaf(scan) -> bytes:
+    """One check of the scan log as a digest leaf: what was checked, when, with what
+    answer (the requester only as the keyed hash the log already holds)."""
+    return json.dumps(
+        {
+            "id": scan.pk,
+            "checked_at": scan.checked_at.isoformat(),
+            "channel": scan.channel,
+            "verdict": scan.verdict,
+            "order": scan.order_id,
+            "key_version": scan.key_version,
+            "serial": scan.serial,
+            "check_number": scan.check_number,
+            "lat": str(scan.lat) if scan.lat is not None else None,
+            "lon": str(scan.lon) if scan.lon is not None else None,
+            "requester": scan.requester,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode()
+
+
+def merkle_root(leaves: list[bytes]) -> bytes:
+    """RFC 6962 root of the leaves (their data, hashed as leaves here)."""
+    from .merkle import leaf_hash, node_hash
+
+    level = [leaf_hash(leaf) for leaf in leaves]
+    if not level:
+        return hashlib.sha256(b"").digest()
+
+    def root(hashes: list[bytes]) -> bytes:
+        if len(hashes) == 1:
+            return hashes[0]
+        split = 1 << ((len(hashes) - 1).bit_length() - 1)
+        return node_hash(root(hashes[:split]), root(hashes[split:]))
+
+    return root(level)
+
+
+def scan_digest(organisation, day, scans: list) -> Entry:
+    """A day's checks of one enterprise's codes in one entry: their number and the Merkle
+    root over them (leaves in scan log order), so that every scan is covered by the log
+    without an entry each; anyone holding the day's scan log can recompute it."""
+    fields = {
+        "enterprise": organisation.pk,
+        "day": day.isoformat(),
+        "count": len(scans),
+        "root": merkle_root([scan_leaf(s) for s in scans]).hex(),
+    }
+    return do_append("scan_digest", f"{subject_of(organisation)}/scans/{day.isoformat()}", fields)

@@ -18,6 +18,7 @@ from trustlabel.accounts.views import (
     portal_page,
 )
 from trustlabel.codes.views import visible_orders
+from trustlabel.ledger import records as ledger
 from trustlabel.regions import places
 from trustlabel.verify.clients import client_ip
 from trustlabel.verify.core import CheckContext, InvalidInput, RateLimited, verify
@@ -254,7 +255,13 @@ def recall(request, pk: int):
     return render(
         request,
         "trace/recall.html",
-        {"recall": recall, "progress": progress, "held": held, "may_close": may_close},
+        {
+            "recall": recall,
+            "progress": progress,
+            "held": held,
+            "may_close": may_close,
+            "ledger_entry": ledger.entry_of(recall, "recall"),
+        },
     )
 
 

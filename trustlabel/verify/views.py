@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from trustlabel.catalog.models import InspectionReport
 from trustlabel.codes.models import LabelOrder
+from trustlabel.ledger import records as ledger
 from trustlabel.trace import diversion
 from trustlabel.trace.journey import journey, public_steps
 from trustlabel.trace.labels import Label
@@ -57,7 +58,9 @@ def _render_check(request, raw, context: CheckContext, form_value: str = "", **e
         )
         response["Retry-After"] = str(e.retry_after)
         return response
-    shown, steps, place_token = None, [], None
+    shown, steps, place_token, ledger_entry = None, [], None, None
+    if verdict.order is not None:
+        ledger_entry = ledger.entry_of(verdict.order, "label_order")
     if verdict.order is not None and verdict.serial is not None:
         shown = public_steps(verdict.order.organisation_id)
         label = Label(verdict.order, verdict.order.key_version_id, verdict.serial)
@@ -77,6 +80,7 @@ def _render_check(request, raw, context: CheckContext, form_value: str = "", **e
             "shown": shown,
             "journey": steps,
             "place_token": place_token,
+            "ledger_entry": ledger_entry,
             **extra,
         },
     )

@@ -5,7 +5,8 @@ import json
 from django.test import Client
 
 from trustlabel.ledger.actions import do_integrate
-from trustlabel.ledger.records import entry_of
+from trustlabel.ledger.models import Entry
+from trustlabel.ledger.records import entry_of, scan_leaf
 from trustlabel.ledger.verify import verify_entry
 from trustlabel.trace import actions as trace
 from trustlabel.trace.models import Event
@@ -43,3 +44,64 @@ def test_orders_reports_events_and_recalls_are_recorded(world):
     # Never personal data: no names, no people, no texts in clear.
     assert TEXTS["contact"] not in json.dumps(opened, ensure_ascii=False)
     assert world.enterprise.user.username not in json.dumps(order)
+
+
+def test_a_days_scans_are_recorded_as_one_digest_per_enterprise(world, settings):
+    import datetime as dt
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from trustlabel.ledger import merkle
+    from trustlabel.verify.core import CheckContext, verify
+    from trustlabel.verify.models import ScanLog
+
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    noon = dt.datetime.combine(yesterday, dt.time(12), tzinfo=timezone.get_default_timezone())
+    for i in range(5):
+        verify(world.code(index=i), CheckContext(now=noon + dt.timedelta(minutes=i)))
+    verify(world.code(index=9))  # today: not in yesterday's digest
+    call_command("ledger_scan_digests")
+    call_command("ledger_scan_digests")  # a second run adds nothing
+    [entry] = Entry.objects.filter(kind="scan_digest")
+    do_integrate()
+    digest = proven(entry)
+    scans = ScanLog.objects.filter(checked_at__date__lt=timezone.localdate()).order_by("pk")
+    assert (digest["enterprise"], digest["day"], digest["count"]) == (
+        world.enterprise.organisation.pk,
+        yesterday.isoformat(),
+        5,
+    )
+    # Recomputed independently from the scan log: the RFC 6962 root of its leaves.
+    leaves = [merkle.leaf_hash(scan_leaf(s)) for s in scans]
+    assert digest["root"] == reference_root(leaves).hex()
+
+
+def reference_root(hashes: list[bytes]) -> bytes:
+    """MTH of RFC 9162 §2.1.1, written out again here."""
+    import hashlib
+
+    if len(hashes) == 1:
+        return hashes[0]
+    k = 1
+    while k * 2 < len(hashes):
+        k *= 2
+    return hashlib.sha256(
+        b"\x01" + reference_root(hashes[:k]) + reference_root(hashes[k:])
+    ).digest()
+
+
+def test_pages_say_where_a_record_is_in_the_ledger(world):
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").post("/verify", {"code": world.code(index=1)})
+    assert "Being recorded in the public ledger" in page.content.decode()
+    do_integrate()
+    entry = entry_of(world.open_order, "label_order")
+    entry.refresh_from_db()
+    shown = f"Recorded in the public ledger at index {entry.index}"
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").post("/verify", {"code": world.code(index=2)})
+    assert shown in page.content.decode()
+    assert f'href="/ledger/entries/{entry.index}/proof"' in page.content.decode()
+    portal = world.enterprise.client().get(
+        f"/portal/codes/orders/{world.open_order.pk}/", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert shown in portal.content.decode()
