@@ -230,6 +230,22 @@ TRUSTLABEL_IP_DB = next(iter(envfiles("TRUSTLABEL_IP_DB")), None)
 # makes one). Without it, records queue up but nothing is integrated or served.
 TRUSTLABEL_LEDGER_KEY = envstr("TRUSTLABEL_LEDGER_KEY")
 
+
+def envwitnesses(name: str) -> list[tuple[str, str]]:
+    """Witnesses as `<url> <vkey>;<url> <vkey>`: where each takes add-checkpoint requests
+    (the URL it is given, plus /add-checkpoint) and its cosignature/v1 public key."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in (envstr(name) or "").split(";"))):
+        url, _, vkey = item.partition(" ")
+        if not url.startswith(("https://", "http://")) or not vkey.strip():
+            raise ImproperlyConfigured(f"{name}: expected '<url> <vkey>;...', got {item!r}")
+        pairs.append((url, vkey.strip()))
+    return pairs
+
+
+# The witnesses the ledger's writer sends each new checkpoint to, for cosignatures.
+TRUSTLABEL_LEDGER_WITNESSES = envwitnesses("TRUSTLABEL_LEDGER_WITNESSES")
+
 # Traceability: what one EPCIS capture may hold (announced in GS1-EPCIS-Capture-Limit and
 # GS1-EPCIS-Capture-File-Size-Limit).
 TRUSTLABEL_EPCIS_CAPTURE_LIMIT = envint("TRUSTLABEL_EPCIS_CAPTURE_LIMIT", "10000")

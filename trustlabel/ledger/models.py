@@ -69,3 +69,14 @@ class Head(models.Model):
 
     def __str__(self) -> str:
         return str(self.size)
+
+
+class WitnessState(models.Model):
+    """The size of the last checkpoint a witness cosigned for us: the next add-checkpoint
+    request sends a consistency proof from there (C2SP tlog-witness `old`)."""
+
+    url = models.URLField(max_length=500, unique=True)
+    size = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.url} @ {self.size}"
