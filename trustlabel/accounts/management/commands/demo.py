@@ -102,6 +102,9 @@ class Command(BaseCommand):
             out(f"  {item['label']}: {item['code']}")
             out(f"      {item['url']}")
         out("")
+        out(f"Public ledger: {base}/ledger/checkpoint, its key at {base}/ledger/key")
+        out("(the ledger's writer, started with the server, signs a checkpoint within a second)")
+        out("")
         out("Case labels to scan at /portal/trace/scan/ (as the distributor):")
         for label in result["case_labels"]:
             out(f"  {label}")
