@@ -33,11 +33,27 @@ def do_append(kind: str, subject: str, fields: dict) -> Entry:
     return Entry.objects.create(kind=kind, subject=subject, data=record_bytes(kind, fields))
 
 
+def log_size() -> int:
+    """How many entries the log has integrated."""
+    return Head.objects.filter(pk=1).values_list("size", flat=True).first() or 0
+
+
 def read_hashes(indexes) -> list[bytes]:
     """Stored hashes by their stored hash indexes (a merkle.HashReader)."""
-    found = dict(StoredHash.objects.filter(index__in=list(indexes)).values_list("index", "hash"))
+    wanted = list(indexes)
+    if connection.vendor == "postgresql":
+        # One array parameter rather than an IN list of 20 to 60 literals: a proof's read
+        # costs PostgreSQL and Django less than half as much (bench/ledger_proof.py).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT index, hash FROM {StoredHash._meta.db_table} WHERE index = ANY(%s)",  # noqa: S608
+                [wanted],
+            )
+            found = dict(cursor.fetchall())
+    else:
+        found = dict(StoredHash.objects.filter(index__in=wanted).values_list("index", "hash"))
     try:
-        return [bytes(found[i]) for i in indexes]
+        return [bytes(found[i]) for i in wanted]
     except KeyError as e:
         raise merkle.ProofError(f"stored hash {e.args[0]} is missing") from None
 
@@ -47,7 +63,8 @@ def do_integrate(limit: int = BATCH) -> Checkpoint | None:
     size; None when nothing is queued. One transaction: all of it, or nothing."""
     log_signer = signer()
     with transaction.atomic():
-        head = Head.objects.select_for_update().get(pk=1)
+        # Made by migration 0002 (and again here, should a flushed test database lack it).
+        head, _created = Head.objects.select_for_update().get_or_create(pk=1)
         pending = list(
             Entry.objects.filter(index__isnull=True)
             .order_by("pk")
