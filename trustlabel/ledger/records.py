@@ -5,8 +5,8 @@ be quietly changed later.
 
 - label_order, when an order is issued: order, enterprise, product, lot, serial range,
   key version, and the hash of all of it;
-- trace_event, when an EPCIS event is stored: its event ID and the SHA-256 of its stored
-  form;
+- trace_event, when an EPCIS event is stored: its event ID, its CBV 2.0 event hash ID and
+  the SHA-256 of its stored form;
 - inspection_report, when a report is attached: report number, lot, result, and the
   SHA-256 of the PDF;
 - recall, when a recall is opened: enterprise, lots, its EPCIS event, and the hash of its
@@ -85,7 +85,14 @@ def trace_events_stored(events) -> None:
         (
             "trace_event",
             subject_of(event),
-            record_bytes("trace_event", {"eventID": event.event_id, "sha256": event.body_sha256}),
+            record_bytes(
+                "trace_event",
+                {
+                    "eventID": event.event_id,
+                    "hashID": event.cbv_hash,  # its CBV 2.0 event hash, whatever its ID
+                    "sha256": event.body_sha256,
+                },
+            ),
         )
         for event in events
     ]

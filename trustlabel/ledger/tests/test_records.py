@@ -38,7 +38,11 @@ def test_orders_reports_events_and_recalls_are_recorded(world):
         biz_step="commissioning", pk=world.open_order.commissionings.get().event_id
     )
     recorded = proven(entry_of(event, "trace_event"))
-    assert (recorded["eventID"], recorded["sha256"]) == (event.event_id, event.body_sha256)
+    assert (recorded["eventID"], recorded["hashID"], recorded["sha256"]) == (
+        event.event_id,
+        event.cbv_hash,
+        event.body_sha256,
+    )
     opened = proven(entry_of(recall, "recall"))
     assert opened["lots"] == [world.lot.pk] and opened["event"] == recall.event.event_id
     # Never personal data: no names, no people, no texts in clear.
