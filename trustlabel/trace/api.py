@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
@@ -339,7 +339,7 @@ class InspectOut(VerifyOut):
     response={200: InspectOut, 422: ErrorOut, 429: ErrorOut},
     summary="Check a code on site (inspectors)",
 )
-def inspect_code(request, payload: InspectIn):
+def inspect_code(request, payload: InspectIn, response: HttpResponse):
     """As POST /verify, for an inspector, with where the product is (a division code, or
     the device's location): a genuine product outside the sales region of the distributor
     it was shipped to answers `outside_region`, with the evidence."""
@@ -363,7 +363,8 @@ def inspect_code(request, payload: InspectIn):
         verdict = verify(payload.code, context)
     except InvalidInput as e:
         return Status(422, {"detail": str(e.message), "code": e.code})
-    except RateLimited:
+    except RateLimited as e:
+        response["Retry-After"] = str(e.retry_after)
         return Status(429, {"detail": str(TOO_MANY_ATTEMPTS), "code": "rate_limited"})
     body = verdict_payload(request, verdict)
     alert = verdict.diversion

@@ -2,6 +2,7 @@
 
 They work without JavaScript and stay small: one HTML document with its CSS inline."""
 
+import logging
 import math
 
 from django.conf import settings
@@ -25,6 +26,8 @@ from .core import CheckContext, InvalidInput, RateLimited, verify
 from .models import Channel, VerdictKind
 from .ratelimit import Limit, check_limits
 from .wording import EXPLANATIONS, HEADLINES, TOO_MANY_ATTEMPTS
+
+logger = logging.getLogger(__name__)
 
 _BOT_MARKERS = ("bot", "spider", "crawler", "preview", "facebookexternalhit", "slurp")
 
@@ -157,7 +160,19 @@ def share_place(request):
     order = LabelOrder.objects.select_related("product", "lot").filter(pk=check["order"]).first()
     if order is not None:
         where = diversion.Where(place["lat"], place["lon"], place["accuracy_m"])
-        diversion.observe(order, check["serial"], where, now)
+        try:
+            diversion.observe(order, check["serial"], where, now)
+        except Exception:
+            # The place lookup failed (a boundary file, the database): say so, plainly.
+            logger.exception("sharing a place failed for order %s", order.pk)
+            return JsonResponse(
+                {
+                    "detail": _(
+                        "Your location could not be recorded just now; thank you all the same."
+                    )
+                },
+                status=503,
+            )
     return JsonResponse({"detail": _("Thank you: this helps to catch diverted goods.")})
 
 

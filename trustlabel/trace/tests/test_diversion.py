@@ -219,3 +219,16 @@ def test_sharing_places_is_limited_per_client(world, shipped, settings):
         for _ in range(views.PLACES_PER_CLIENT.count + 1)
     ]
     assert statuses[-2:] == [200, 429]
+
+
+def test_a_failing_lookup_when_sharing_a_place_is_answered_not_crashed(world, shipped, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError("boundary file unreadable")
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(f"/01/{world.product.gtin}/21/{world.code(index=4)}").content.decode()
+    token = page.split('name="token" value="', 1)[1].split('"', 1)[0]
+    monkeypatch.setattr("trustlabel.trace.diversion.observe", broken)
+    answer = client.post("/verify/place", {"token": token, "lat": 23.1, "lon": 113.3})
+    assert answer.status_code == 503
+    assert "could not be recorded" in answer.json()["detail"]
