@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "trustlabel.trace",
     "trustlabel.regions",
     "trustlabel.ledger",
+    "trustlabel.integrity",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ urlpatterns = [
     path("portal/scans/", include("trustlabel.verify.portal_urls")),
     path("portal/trace/", include("trustlabel.trace.urls")),
     path("portal/regions/", include("trustlabel.regions.urls")),
+    path("portal/members/", include("trustlabel.integrity.urls")),
     path("", include("trustlabel.verify.urls")),
 ]
 

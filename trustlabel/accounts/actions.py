@@ -13,6 +13,10 @@ def do_create_organisation(
     organisation = Organisation(kind=kind, name=name, name_en=name_en, gln=gln, region=region)
     organisation.full_clean()
     organisation.save()
+    if organisation.is_enterprise:
+        from trustlabel.integrity.actions import ensure_member  # integrity builds on accounts
+
+        ensure_member(organisation)
     return organisation
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
+from stdnum.cn import uscc
 
 from trustlabel.accounts import actions as accounts
 from trustlabel.accounts.access import Actor
@@ -24,7 +25,9 @@ from trustlabel.catalog.models import Lot, Product
 from trustlabel.codes import actions as codes
 from trustlabel.codes.keys import code_key
 from trustlabel.codes.models import LabelOrder
+from trustlabel.integrity import actions as integrity
 from trustlabel.regions.actions import do_set_sales_regions
+from trustlabel.regions.models import Division
 from trustlabel.trace import actions as trace
 from trustlabel.trace.identifiers import check_digit
 from trustlabel.trace.labels import label_epc
@@ -45,6 +48,13 @@ ORGANISATIONS = {
 TERRITORIES = {
     "distributor": ("310101", ["310000", "320000", "330000"]),  # Shanghai; Jiangsu, Zhejiang
     "distributor2": ("440106", ["440000"]),  # Guangzhou; Guangdong
+}
+# The demo enterprises in the member register: a USCC made of a plausible 17-character
+# base (registering authority, entity type, seat, organisation code) and its check
+# character, the seat, the GB/T 4754 section and a contact.
+MEMBERS = {
+    "enterprise": ("91440402MA4W1234K", "440402", "C", "张敏", "0756-8668888", "zhang@example.com"),
+    "enterprise2": ("91150105MA0N5678H", "150105", "C", "王芳", "0471-6601234", "wang@example.com"),
 }
 # The demo's cases and pallet: SSCCs under the demo company prefix 6901234.
 PALLET, CASES = 900, (901, 902)
@@ -145,6 +155,18 @@ class Command(BaseCommand):
             orgs[role].region = seat
             orgs[role].save(update_fields=["region"])
             do_set_sales_regions(orgs[role], regions)
+        keeper = Actor.of_user(User.objects.get(username="demo-association"))
+        for role, (base17, seat, industry, name, phone, email) in MEMBERS.items():
+            integrity.do_update_member(
+                keeper,
+                integrity.ensure_member(orgs[role]),
+                uscc=base17 + uscc.calc_check_digit(base17),
+                region=Division.objects.get(code=seat),
+                industry=industry,
+                contact_name=name,
+                contact_phone=phone,
+                contact_email=email,
+            )
         base = settings.TRUSTLABEL_BASE_URL
         first_open, second_open = [o for o in orders if o.layout == "open"][:2]
         maker = Actor.of_user(User.objects.get(username="demo-enterprise"))
