@@ -74,7 +74,7 @@ def _our_label(digits: str) -> str | None:
 def _element_string(raw: str, text: str) -> str:
     try:
         message = GS1Message.parse_hri(raw) if raw.startswith("(") else biip.parse(raw).gs1_message
-    except (biip.ParseError, ValueError):
+    except (biip.ParseError, ValueError, IndexError):  # biip 5.2 raises IndexError on "]"
         message = None
     values = {e.ai.ai: e.value for e in message.element_strings} if message else {}
     if "00" in values:

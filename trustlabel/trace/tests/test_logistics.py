@@ -189,6 +189,8 @@ def test_an_item_label_reads_from_its_code_or_qr(world):
         ("", "Scan or type a label"),
         ("069012340000000017", "check digit"),
         ("hello", "not a case, pallet or item label"),
+        ("]", "not a case, pallet or item label"),
+        ("]C", "not a case, pallet or item label"),
         ("https://id.gs1.org/01/06901234567892", "not a case, pallet or item label"),
     ],
 )
