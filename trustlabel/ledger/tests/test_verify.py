@@ -10,6 +10,7 @@ import pytest
 
 from trustlabel.ledger import merkle, note, proofbundle, verify
 from trustlabel.ledger.tests.memlog import make_log
+from trustlabel.ledger.tests.standalone import project_modules_after_import
 
 ORIGIN = "ledger.example/trustlabel"
 SIZE = 1000
@@ -247,14 +248,7 @@ def test_main_answers_1_to_bad_usage(files, args, monkeypatch, capsys):
 
 
 def test_the_verifier_imports_no_django():
-    code = (
-        "import sys, trustlabel.ledger.verify\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'trustlabel')))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert eval(result.stdout) == [  # noqa: S307 - our own subprocess's printed list
+    assert project_modules_after_import("trustlabel.ledger.verify") == [
         "trustlabel",
         "trustlabel.ledger",
         "trustlabel.ledger.merkle",

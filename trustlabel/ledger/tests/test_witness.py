@@ -30,6 +30,8 @@ from trustlabel.ledger.verify import VerificationError, verify_entry
 from trustlabel.ledger.witness import origin_key
 from trustlabel.ledger.witnessing import request_cosignatures
 
+from .standalone import project_modules_after_import
+
 pytestmark = pytest.mark.django_db
 
 
@@ -249,14 +251,9 @@ def test_a_second_witness_on_the_same_state_is_refused(witnesses, tmp_path):
 
 
 def test_the_witness_and_the_monitor_import_no_django():
-    code = (
-        "import sys, trustlabel.ledger.witness, trustlabel.ledger.monitor\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'trustlabel')))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert eval(result.stdout) == [  # noqa: S307 - our own subprocess's printed list
+    assert project_modules_after_import(
+        "trustlabel.ledger.witness", "trustlabel.ledger.monitor"
+    ) == [
         "trustlabel",
         "trustlabel.ledger",
         "trustlabel.ledger.merkle",
