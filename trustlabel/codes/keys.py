@@ -137,6 +137,11 @@ def code_key_for_digit(digit: int) -> CodeKey | None:
     version = mapping.get(digit)
     if version is None:
         return None
+    return code_key_of_version(version)
+
+
+def code_key_of_version(version: int) -> CodeKey:
+    """The key of a version by its number: from the cache, else unwrapped once."""
     key = _code_keys.get(version)
     if key is None:
         key = code_key(KeyVersion.objects.get(pk=version))

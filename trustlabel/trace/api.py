@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from trustlabel.accounts.access import scoped
 from trustlabel.accounts.api_auth import enterprise_auth
 from trustlabel.catalog.api import get_visible, reader, writer
 from trustlabel.catalog.views import visible_lots
@@ -21,10 +20,10 @@ from trustlabel.verify.models import Channel
 from trustlabel.verify.wording import TOO_MANY_ATTEMPTS
 
 from . import actions
+from .diversion import visible_alerts
 from .forms import ScanForm
 from .labels import label_of
 from .logistics import containers, item_history, label_history, last_destination
-from .models import DiversionAlert
 from .progress import visible_recalls
 from .scanned import read_scanned
 
@@ -285,10 +284,6 @@ class AlertOut(Schema):
 class AlertDecisionIn(Schema):
     state: str = Field(description="open, confirmed or dismissed")
     note: str = ""
-
-
-def visible_alerts(actor):
-    return scoped(actor, DiversionAlert.objects.select_related("shipment"))
 
 
 @alerts_router.get("/diversion-alerts", response=list[AlertOut], summary="List diversion alerts")

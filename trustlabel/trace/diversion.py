@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
+from trustlabel.accounts.access import scoped
 from trustlabel.regions import divisions, places
 
 from .labels import label_epc
@@ -142,3 +143,10 @@ def observe(
 def _level(code: str) -> int:
     entry = divisions.get(code)
     return entry.level if entry else 0
+
+
+def visible_alerts(actor):
+    """The alerts this organisation may see: an enterprise its own, the association all."""
+    return scoped(actor, DiversionAlert.objects.all()).select_related(
+        "distributor", "lot__product", "organisation", "shipment"
+    )

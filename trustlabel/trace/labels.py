@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from django.db.models import F, Q
 
 from trustlabel.codes import codec
-from trustlabel.codes.keys import code_key, code_key_for_digit, serial_of
-from trustlabel.codes.models import KeyVersion, LabelOrder
+from trustlabel.codes.keys import code_key_for_digit, code_key_of_version, serial_of
+from trustlabel.codes.models import LabelOrder
 
 from .identifiers import CANONICAL_BASE, dl_escape
 
@@ -32,7 +32,7 @@ class Label:
 
 def label_epc(order: LabelOrder, serial: int) -> str:
     """The item's EPC (canonical Digital Link) of a label of `order`."""
-    key = code_key(KeyVersion.objects.get(pk=order.key_version_id))
+    key = code_key_of_version(order.key_version_id)
     text = (
         key.public_serial(serial) if order.layout == LabelOrder.Layout.SCRATCH else key.code(serial)
     )

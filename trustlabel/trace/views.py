@@ -8,7 +8,6 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from trustlabel.accounts.access import scoped
 from trustlabel.accounts.views import (
     filter_by_enterprise,
     goods_page,
@@ -26,6 +25,7 @@ from trustlabel.verify.models import Channel
 from trustlabel.verify.wording import EXPLANATIONS, HEADLINES, TOO_MANY_ATTEMPTS
 
 from . import actions
+from .diversion import visible_alerts
 from .forms import (
     AlertDecisionForm,
     AlertFilterForm,
@@ -38,7 +38,7 @@ from .forms import (
 from .journey import public_steps
 from .labels import label_of
 from .logistics import containers, item_history, label_history, last_destination
-from .models import DiversionAlert, Event
+from .models import Event
 from .progress import recall_progress, recalls_held_by, visible_recalls
 from .scanned import read_scanned
 
@@ -115,15 +115,9 @@ def scan(request):
 # --- Diversion alerts ----------------------------------------------------------------
 
 
-def _alerts(actor):
-    return scoped(actor, DiversionAlert.objects.all()).select_related(
-        "distributor", "lot__product", "organisation"
-    )
-
-
 @portal_page
 def alerts(request):
-    rows = _alerts(request.actor)
+    rows = visible_alerts(request.actor)
     filters = AlertFilterForm(request.GET)
     if filters.is_valid() and filters.cleaned_data["state"]:
         rows = rows.filter(state=filters.cleaned_data["state"])
@@ -141,7 +135,7 @@ def alerts(request):
 
 @portal_page
 def alert(request, pk: int):
-    alert = get_object_or_404(_alerts(request.actor), pk=pk)
+    alert = get_object_or_404(visible_alerts(request.actor), pk=pk)
     may_decide = request.actor.can_manage(alert.organisation_id)
     form = AlertDecisionForm(
         request.POST or None, initial={"state": alert.state, "note": alert.note}
