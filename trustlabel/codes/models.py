@@ -76,6 +76,15 @@ class LabelOrder(models.Model):
         choices=Activation.choices,
         default=Activation.COMMISSIONING,
     )
+    # Labels ordered under a label programme carry its mark and count against its quota.
+    programme = models.ForeignKey(
+        "integrity.Programme",
+        verbose_name=_("label programme"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="label_orders",
+    )
     key_version = models.ForeignKey(KeyVersion, on_delete=models.PROTECT, editable=False)
     serial_start = models.BigIntegerField(editable=False)
     created_by = models.ForeignKey(

@@ -10,7 +10,12 @@ be quietly changed later.
 - inspection_report, when a report is attached: report number, lot, result, and the
   SHA-256 of the PDF;
 - recall, when a recall is opened: enterprise, lots, its EPCIS event, and the hash of its
-  texts.
+  texts;
+- commitment, when an application to a label programme is approved: its version, the one
+  it revises, and the SHA-256 of its canonical document (`integrity.commitments`);
+- certificate, when one is issued: number, holder, programme, products, validity, the
+  commitment's hash and the SHA-256 of the PDF; certificate_revoked, with the hash of the
+  reason.
 """
 
 import hashlib
@@ -168,3 +173,42 @@ def scan_digest(organisation, day, scans: list) -> Entry:
         "root": merkle_root([scan_leaf(s) for s in scans]).hex(),
     }
     return do_append("scan_digest", f"{subject_of(organisation)}/scans/{day.isoformat()}", fields)
+
+
+def commitment_approved(application) -> Entry:
+    fields = {
+        "application": application.pk,
+        "enterprise": application.organisation_id,
+        "programme": application.programme.code,
+        "version": application.version,
+        "revises": application.revises_id,
+        "approved_at": application.approved_at.isoformat(),
+        "sha256": application.content_sha256,
+    }
+    return do_append("commitment", subject_of(application), fields)
+
+
+def certificate_issued(certificate) -> Entry:
+    application = certificate.application
+    fields = {
+        "certificate": certificate.number,
+        "enterprise": certificate.organisation_id,
+        "programme": certificate.programme.code,
+        "application": application.pk,
+        "commitment_sha256": application.content_sha256,
+        "gtins": sorted(c.product.gtin for c in application.covered_products.all()),
+        "valid_from": certificate.valid_from.isoformat(),
+        "valid_until": certificate.valid_until.isoformat(),
+        "issued_at": certificate.issued_at.isoformat(),
+        "pdf_sha256": certificate.pdf_sha256,
+    }
+    return do_append("certificate", subject_of(certificate), fields)
+
+
+def certificate_revoked(certificate) -> Entry:
+    fields = {
+        "certificate": certificate.number,
+        "revoked_at": certificate.revoked_at.isoformat(),
+        "reason_sha256": hashlib.sha256(certificate.revocation_reason.encode()).hexdigest(),
+    }
+    return do_append("certificate_revoked", subject_of(certificate), fields)

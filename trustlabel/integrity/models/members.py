@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from trustlabel.accounts.models import Organisation
 from trustlabel.regions.models import Division
 
-from .uscc import validate_uscc
+from ..uscc import validate_uscc
 
 
 class Industry(models.TextChoices):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from trustlabel.accounts.access import Actor
 from trustlabel.accounts.models import Organisation
 
-from .models import Member
+from ..models import Member
 
 # What the association may change in a member's record, in the order forms show it.
 EDITABLE = (
