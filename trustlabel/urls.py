@@ -21,6 +21,8 @@ urlpatterns = [
     path("portal/trace/", include("trustlabel.trace.urls")),
     path("portal/regions/", include("trustlabel.regions.urls")),
     path("portal/members/", include("trustlabel.integrity.urls")),
+    path("portal/integrity/", include("trustlabel.integrity.portal_urls")),
+    path("integrity/", include("trustlabel.integrity.public_urls")),
     path("", include("trustlabel.verify.urls")),
 ]
 

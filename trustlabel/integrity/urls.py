@@ -1,11 +1,11 @@
 from django.urls import path
 
-from . import views
+from .views import members
 
 app_name = "integrity"
 urlpatterns = [
-    path("", views.members, name="members"),
-    path("mine/", views.own_member, name="mine"),
-    path("<int:pk>/", views.member, name="member"),
-    path("<int:pk>/edit/", views.member_edit, name="member-edit"),
+    path("", members.members, name="members"),
+    path("mine/", members.own_member, name="mine"),
+    path("<int:pk>/", members.member, name="member"),
+    path("<int:pk>/edit/", members.member_edit, name="member-edit"),
 ]

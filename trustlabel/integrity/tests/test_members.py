@@ -10,7 +10,7 @@ from trustlabel.accounts import actions as accounts
 from trustlabel.accounts.models import Organisation
 from trustlabel.integrity.actions import do_update_member, ensure_member
 from trustlabel.integrity.models import Member
-from trustlabel.integrity.views import search
+from trustlabel.integrity.views.members import search
 from trustlabel.regions.models import Division
 
 backfill = importlib.import_module("trustlabel.integrity.migrations.0002_enterprises_are_members")

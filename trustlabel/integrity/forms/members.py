@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from trustlabel.regions import places
 from trustlabel.regions.models import Division
 
-from . import uscc
-from .actions import EDITABLE
-from .models import Industry, Member
+from .. import uscc
+from ..actions import EDITABLE
+from ..models import Industry, Member
 
 
 class DivisionChoiceField(forms.ModelChoiceField):

@@ -10,9 +10,9 @@ from trustlabel.accounts.forms import add_action_errors
 from trustlabel.accounts.views import guarded, page_of, posted
 from trustlabel.regions import places
 
-from . import actions
-from .forms import MemberFilterForm, MemberForm
-from .models import Member
+from .. import actions
+from ..forms.members import MemberFilterForm, MemberForm
+from ..models import Member
 
 
 def association_page(view):
