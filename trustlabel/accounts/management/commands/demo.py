@@ -26,6 +26,7 @@ from trustlabel.codes import actions as codes
 from trustlabel.codes.keys import code_key
 from trustlabel.codes.models import LabelOrder
 from trustlabel.integrity import actions as integrity
+from trustlabel.integrity import demo as integrity_demo
 from trustlabel.regions.actions import do_set_sales_regions
 from trustlabel.regions.models import Division
 from trustlabel.trace import actions as trace
@@ -167,6 +168,21 @@ class Command(BaseCommand):
                 contact_phone=phone,
                 contact_email=email,
             )
+        # A second person of the association: approvals need two (four eyes).
+        reviewer, password = self.user("demo-reviewer", orgs["association"], User.Role.STAFF)
+        logins["reviewer"] = {"username": reviewer.username, "password": password}
+        programmes = integrity_demo.build_programmes(keeper)
+        stable = next(p for p in programmes if p.kind == "stable_qualified")
+        integrity_demo.build_approved_application(
+            stable,
+            Actor.of_user(logins_user("enterprise")),
+            (keeper, Actor.of_user(reviewer)),
+            Product.objects.get(gtin=PRODUCTS["enterprise"][0][0]),
+            [
+                ("business_licence", "营业执照（演示）", demo_document("business licence")),
+                ("inspection_report", "检验报告（演示）", demo_document("inspection report")),
+            ],
+        )
         base = settings.TRUSTLABEL_BASE_URL
         first_open, second_open = [o for o in orders if o.layout == "open"][:2]
         maker = Actor.of_user(User.objects.get(username="demo-enterprise"))
@@ -209,11 +225,11 @@ class Command(BaseCommand):
         org = Organisation.objects.filter(name=name).first()
         return org or accounts.do_create_organisation(kind, name, name_en)
 
-    def user(self, username, org) -> tuple[User, str]:
+    def user(self, username, org, role=User.Role.ADMIN) -> tuple[User, str]:
         password = secrets.token_urlsafe(12)
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = accounts.do_create_user(username, org, role=User.Role.ADMIN, password=password)
+            user = accounts.do_create_user(username, org, role=role, password=password)
         else:
             user.set_password(password)
             user.save(update_fields=["password"])
@@ -297,6 +313,17 @@ def demo_image(gtin: str) -> bytes:
     draw.text((40, 170), f"GTIN {gtin}", fill=(31, 78, 140), font=ImageFont.load_default(28))
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def demo_document(what: str) -> bytes:
+    """A one-page PDF that says plainly it stands in for a real document in the demo."""
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    pdf.setFont("Helvetica-Bold", 16)
+    pdf.drawString(72, 770, f"DEMO {what} - not a real document")
+    pdf.showPage()
+    pdf.save()
     return buffer.getvalue()
 
 
