@@ -85,6 +85,7 @@ def _register_routers() -> None:
     api.add_router("/v1", alerts_router)
     api.add_router("/v1", inspect_router)
     api.add_router("/v1", regions_router)
+    api.add_router("/v1", "trustlabel.integrity.api.router")
 
 
 _register_routers()

@@ -55,6 +55,9 @@ def do_update_product(product: Product, **fields) -> Product:
         setattr(product, name, value.strip())
     product.full_clean()
     product.save()
+    from trustlabel.integrity import directory  # integrity builds on the catalogue
+
+    directory.refresh_enterprise(product.organisation_id)  # the directory lists its names
     return product
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from trustlabel.accounts.access import Actor
 from trustlabel.catalog.models import Lot, Product
+from trustlabel.integrity.labels import check_programme_order
 from trustlabel.ledger import records as ledger
 
 from . import keys
@@ -117,14 +118,17 @@ def do_create_label_order(
     quantity: int,
     layout: str,
     activation: str = LabelOrder.Activation.COMMISSIONING,
+    programme=None,
 ) -> LabelOrder:
     """Allocate a serial range and record the order; one row whatever the quantity.
 
     Its codes answer "not activated" until commissioned (trace), unless `activation` is
-    "issue": then from the start.
+    "issue": then from the start. Under a label `programme` the labels carry its mark:
+    the product must be approved in it and the order fit the enterprise's quota.
 
     The active key version row is locked while its counter moves, so orders made at the
-    same moment on any number of workers get disjoint ranges.
+    same moment on any number of workers get disjoint ranges. A programme's row is locked
+    before it (always in that order, so two orders cannot wait on each other).
     """
     if not actor.can_manage(product.organisation_id):
         raise ValidationError(_("You can order labels only for your own products."))
@@ -139,6 +143,8 @@ def do_create_label_order(
             _("The quantity must be between 1 and %(max)s.")
             % {"max": settings.TRUSTLABEL_MAX_ORDER_QUANTITY}
         )
+    if programme is not None:
+        programme = check_programme_order(programme, product, quantity)
     kv = KeyVersion.objects.select_for_update().filter(is_active=True).first()
     if kv is None:
         raise ImproperlyConfiguredKeyRing()
@@ -155,6 +161,7 @@ def do_create_label_order(
         quantity=quantity,
         layout=layout,
         activation=activation,
+        programme=programme,
         key_version=kv,
         serial_start=start,
         created_by=actor.user,

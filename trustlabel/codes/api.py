@@ -17,6 +17,7 @@ from ninja.pagination import paginate
 from trustlabel.accounts.api_auth import enterprise_auth
 from trustlabel.catalog.api import get_visible, reader, writer
 from trustlabel.catalog.views import visible_lots, visible_products
+from trustlabel.integrity.models import Programme
 
 from . import actions
 from .models import LabelOrder
@@ -35,6 +36,11 @@ class LabelOrderIn(Schema):
         description="`commissioning` (codes answer not_activated until a commissioning event "
         "covers them) or `issue` (active from the start)",
     )
+    programme_id: int | None = Field(
+        None,
+        description="A label programme the product is approved in: the labels carry its "
+        "mark and count against the enterprise's quota in it",
+    )
 
 
 class LabelOrderOut(Schema):
@@ -45,6 +51,7 @@ class LabelOrderOut(Schema):
     quantity: int
     layout: str
     activation: str
+    programme_id: int | None
     key_version: int
     created_at: dt.datetime
 
@@ -108,12 +115,24 @@ def list_orders(
 @router.post("/label-orders", response={201: LabelOrderOut}, summary="Order labels")
 def create_order(request, payload: LabelOrderIn):
     """Reserves `quantity` codes for a lot of one of your products. `layout` is `open` or
-    `scratch` (scratch-off)."""
+    `scratch` (scratch-off). With `programme_id`, the labels are ordered under a label
+    programme the product is approved in, within the enterprise's quota there."""
     actor = writer(request)
     product = get_visible(visible_products(actor), payload.product_id, _("No such product."))
     lot = get_visible(visible_lots(actor), payload.lot_id, _("No such lot."))
+    programme = None
+    if payload.programme_id is not None:
+        programme = get_visible(
+            Programme.objects.all(), payload.programme_id, _("No such label programme.")
+        )
     order = actions.do_create_label_order(
-        actor, product, lot, payload.quantity, payload.layout, payload.activation
+        actor,
+        product,
+        lot,
+        payload.quantity,
+        payload.layout,
+        payload.activation,
+        programme=programme,
     )
     return Status(201, order)
 

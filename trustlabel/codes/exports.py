@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
@@ -331,6 +332,18 @@ def draw_qr(canvas: Canvas, content: str, x: float, y: float, size: float) -> No
     canvas.restoreState()
 
 
+_MARK = 8 * mm  # the programme's mark, at most this wide and high
+
+
+def _mark_reader(order: LabelOrder) -> ImageReader | None:
+    """The mark of the programme the labels were ordered under, if it has one."""
+    programme = order.programme if order.programme_id else None
+    if programme is None or not programme.mark:
+        return None
+    with programme.mark.open("rb") as f:
+        return ImageReader(io.BytesIO(f.read()))
+
+
 class _LabelSheet:
     """Draws labels of one order onto A4 pages, 24 to a page."""
 
@@ -340,7 +353,12 @@ class _LabelSheet:
         self.cjk = cjk_font()
         self.text_x = _PAD + _QR_BOX + 2 * mm
         self.text_w = _LABEL_W - self.text_x - _PAD
-        self.name_lines = _fit_lines(order.product.name, self.cjk, 8, self.text_w, 2)
+        # A programme's mark goes in the label's top right corner, beside the QR code;
+        # the product's name makes room for it. One reader for the whole sheet, so the
+        # PDF holds the image once and every label refers to it.
+        self.mark = _mark_reader(order)
+        name_w = self.text_w - (_MARK + 1 * mm if self.mark else 0)
+        self.name_lines = _fit_lines(order.product.name, self.cjk, 8, name_w, 2)
         self.gtin = f"GTIN {order.product.gtin}"
         if self.scratch:
             self.hint = _fit_lines(
@@ -376,6 +394,17 @@ class _LabelSheet:
         c.setLineWidth(0.25)
         c.rect(x, y, _LABEL_W, _LABEL_H, stroke=1, fill=0)  # a cutting guide
         draw_qr(c, qr_content, x + _PAD, y + _LABEL_H - _PAD - _QR_BOX, _QR_BOX)
+        if self.mark is not None:
+            c.drawImage(
+                self.mark,
+                x + _LABEL_W - _PAD - _MARK,
+                y + _LABEL_H - _PAD - _MARK,
+                _MARK,
+                _MARK,
+                preserveAspectRatio=True,
+                anchor="ne",
+                mask="auto",
+            )
 
         tx = x + self.text_x
         ty = y + _LABEL_H - _PAD - 8
@@ -427,7 +456,8 @@ def write_pdf(order: LabelOrder, fileobj, progress: Progress = None) -> None:
 
     Each label has the QR code (GS1 Digital Link), the product name and the code in groups
     of four; a scratch-off label shows its public serial and has the hidden code inside a
-    marked grey box that the printer covers with the coating.
+    marked grey box that the printer covers with the coating. Labels ordered under a
+    label programme carry the programme's mark too.
     """
     limit = settings.TRUSTLABEL_PDF_MAX_LABELS
     if order.quantity > limit:

@@ -37,8 +37,9 @@ def orders(request):
 @portal_page
 def order_create(request):
     actor = require_enterprise(request.actor)
-    # A product's or lot's page links here with it chosen already.
-    initial = {name: request.GET[name] for name in ("product", "lot") if name in request.GET}
+    # A product's, lot's or programme's page links here with it chosen already.
+    linked = ("product", "lot", "programme")
+    initial = {name: request.GET[name] for name in linked if name in request.GET}
     form = LabelOrderForm(actor.organisation, posted(request)[0], initial=initial)
     if request.method == "POST" and form.is_valid():
         chosen = form.cleaned_data
@@ -50,6 +51,7 @@ def order_create(request):
                 chosen["quantity"],
                 chosen["layout"],
                 chosen["activation"],
+                programme=chosen.get("programme"),
             )
         except ValidationError as e:
             add_action_errors(form, e)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from trustlabel.catalog.models import InspectionReport
 from trustlabel.codes.models import LabelOrder
+from trustlabel.integrity.promises import promises_for, report_token
 from trustlabel.ledger import records as ledger
 from trustlabel.trace import diversion
 from trustlabel.trace.journey import journey, public_steps
@@ -72,6 +73,11 @@ def _render_check(request, raw, context: CheckContext, form_value: str = "", **e
             place_token = signing.dumps(
                 {"order": verdict.order.pk, "serial": verdict.serial}, salt=_PLACE_SALT
             )
+    promises, promise_token = [], None
+    if verdict.order is not None and verdict.kind in _PROMISE_VERDICTS:
+        promises = promises_for(verdict.order.product_id, timezone.localdate())
+        if promises:
+            promise_token = report_token(verdict.order.product_id, verdict.order.pk, verdict.serial)
     return render(
         request,
         "verify/result.html",
@@ -84,10 +90,20 @@ def _render_check(request, raw, context: CheckContext, form_value: str = "", **e
             "journey": steps,
             "place_token": place_token,
             "ledger_entry": ledger_entry,
+            "promises": promises,
+            "promise_token": promise_token,
             **extra,
         },
     )
 
+
+# The verdicts whose page shows what the maker promised under the association's
+# programmes: those of a genuine label, and of an expired product (the label is genuine,
+# the promise was made about it, and a product sold past its date may be exactly what the
+# consumer wants to report). Never for a label that may be a copy or is unknown, where the
+# mark would lend a fake the association's trust; nor for a label not yet activated, a
+# recalled product (the recall's instructions must stand alone) or an unfinished check.
+_PROMISE_VERDICTS = {VerdictKind.GENUINE, VerdictKind.GENUINE_CHECKED_BEFORE, VerdictKind.EXPIRED}
 
 _TONES = {
     VerdictKind.GENUINE: "good",

@@ -24,6 +24,7 @@ from trustlabel.accounts.access import Actor
 from trustlabel.catalog.models import Product
 from trustlabel.ledger import records as ledger
 
+from .. import directory
 from ..commitments import commitment_sha256
 from ..models import (
     Application,
@@ -68,6 +69,16 @@ def do_save_programme(actor: Actor, programme: Programme | None = None, **fields
     unknown = fields.keys() - set(PROGRAMME_FIELDS)
     if unknown:
         raise TypeError(f"not programme fields: {', '.join(sorted(unknown))}")
+    if (
+        programme is not None
+        and "code" in fields
+        and fields["code"] != Programme.objects.get(pk=programme.pk).code
+        and programme.applications.exists()
+    ):
+        # Certificate numbers begin with the code, and enterprises quote it.
+        raise ValidationError(
+            {"code": _("The code cannot change once enterprises have applied to the programme.")}
+        )
     programme = programme or Programme()
     for name, value in fields.items():
         setattr(programme, name, value)
@@ -192,9 +203,19 @@ def do_save_commitment(
     unknown = statements.keys() - set(CommitmentItem.values)
     if unknown:
         raise ValidationError(_("Unknown commitment item."))
+    how_limit = CommitmentStatement._meta.get_field("how").max_length
+    if any(len(how.strip()) > how_limit for how in statements.values()):
+        raise ValidationError(
+            _("Say how in at most %(limit)s characters per commitment item.") % {"limit": how_limit}
+        )
     topics = set(ServicePromise.Topic.values)
     if any(topic not in topics or not text.strip() for topic, text in service_promises):
         raise ValidationError(_("Each service commitment needs a topic and its text."))
+    text_limit = ServicePromise._meta.get_field("text").max_length
+    if any(len(text.strip()) > text_limit for _topic, text in service_promises):
+        raise ValidationError(
+            _("A service commitment may hold at most %(limit)s characters.") % {"limit": text_limit}
+        )
     application.statements.all().delete()
     CommitmentStatement.objects.bulk_create(
         CommitmentStatement(application=application, item=item, how=how.strip())
@@ -227,6 +248,9 @@ def do_set_products(actor: Actor, application: Application, products) -> Applica
     return application
 
 
+INDICATOR_FIELDS = ("name", "value", "unit", "test_method")
+
+
 def file_sha256(f) -> str:
     digest = hashlib.sha256()
     for chunk in f.chunks():
@@ -250,8 +274,11 @@ def do_declare_standard(
     """Declare (or correct) one standard a product follows; `indicators` are rows of
     {name, value, unit, test_method} for an enterprise standard's indicator table."""
     _require_holder(actor, _locked(covered.application))
-    if standard is not None and standard.covered_id != covered.pk:
-        raise PermissionDenied
+    if standard is not None:
+        # As stored, so a refused correction leaves the caller's copy as it was.
+        standard = DeclaredStandard.objects.filter(pk=standard.pk, covered=covered).first()
+        if standard is None:
+            raise PermissionDenied
     standard = standard or DeclaredStandard(covered=covered)
     standard.kind, standard.number, standard.name, standard.status = kind, number, name, status
     if text is not None:
@@ -273,6 +300,17 @@ def do_declare_standard(
             raise ValidationError(
                 _("Indicator row %(row)s needs at least a name and a value.") % {"row": i}
             )
+        for field in INDICATOR_FIELDS:
+            limit = Indicator._meta.get_field(field).max_length
+            if len(str(row.get(field, "")).strip()) > limit:
+                raise ValidationError(
+                    _("Indicator row %(row)s: %(field)s may hold at most %(limit)s characters.")
+                    % {
+                        "row": i,
+                        "field": Indicator._meta.get_field(field).verbose_name,
+                        "limit": limit,
+                    }
+                )
     standard.indicators.all().delete()
     Indicator.objects.bulk_create(
         Indicator(
@@ -521,9 +559,8 @@ def do_reject(actor: Actor, application: Application, comment: str) -> Applicati
 def do_approve(actor: Actor, application: Application, comment: str = "") -> Application:
     """The first approval hands the application to a second reviewer; the second, by
     someone else, approves it: the content is frozen and hashed into the ledger, a
-    revision replaces the version it revises, and the certificate is issued (or left
-    for the programme's batch; the revised version's certificate stays valid until
-    its successor is issued)."""
+    revision replaces the version it revises, and the certificate is issued (a first
+    application's may be left for the programme's batch)."""
     from .certificates import do_issue_certificate
 
     application = _locked(application)
@@ -556,6 +593,33 @@ def do_approve(actor: Actor, application: Application, comment: str = "") -> App
         )
         replaced.superseded_at = now
         replaced.save(update_fields=["superseded_at"])
-    if application.programme.issue_on_approval:
+    # A revision replaces a version in force: its certificate comes at once even where the
+    # programme issues in batches, so the product is never left without a valid one.
+    if application.programme.issue_on_approval or replaced is not None:
         do_issue_certificate(application)
+    directory.refresh_enterprise(application.organisation_id)
     return application
+
+
+def available_steps(actor: Actor, application: Application) -> frozenset[str]:
+    """The steps the actor may take on the application as it stands, so pages offer only
+    those; the do_* functions above decide again, under the row lock, when one is taken."""
+    steps = set()
+    status = application.status
+    if actor.can_manage(application.organisation_id):
+        if application.is_editable:
+            steps |= {"edit", "submit"}
+        if status in (Status.DRAFT, Status.SUBMITTED, Status.RETURNED):
+            steps.add("withdraw")
+        if application.is_current and not hasattr(application, "revision"):
+            steps.add("revise")
+    if actor.is_association and actor.user is not None:
+        if status == Status.SUBMITTED:
+            steps.add("start_review")
+        if status in (Status.IN_REVIEW, Status.SECOND_REVIEW):
+            steps |= {"return", "reject"}
+        if status == Status.IN_REVIEW or (
+            status == Status.SECOND_REVIEW and application.first_approval_by_id != actor.user.pk
+        ):
+            steps.add("approve")
+    return frozenset(steps)

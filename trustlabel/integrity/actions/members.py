@@ -7,6 +7,7 @@ from django.utils import timezone
 from trustlabel.accounts.access import Actor
 from trustlabel.accounts.models import Organisation
 
+from .. import directory
 from ..models import Member
 
 # What the association may change in a member's record, in the order forms show it.
@@ -47,4 +48,5 @@ def do_update_member(actor: Actor, member: Member, **fields) -> Member:
     with transaction.atomic():
         member.full_clean()
         member.save()
+        directory.refresh_enterprise(member.organisation_id)  # region, industry, USCC
     return member

@@ -3,6 +3,7 @@ certificates, announcements and benchmark enterprises."""
 
 from .benchmarks import MAX_BENCHMARKS, Benchmark, BenchmarkNote
 from .certificates import Certificate, CertificateBatch
+from .directory import ListedEnterprise, ListedProduct  # noqa: F401 - rows of integrity.directory
 from .members import Industry, Member
 from .programmes import (
     STANDARD_EXAMPLES,
