@@ -36,19 +36,17 @@ import json
 import os
 import platform
 import random
-import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+import benchdb
 from benchdoc import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "trustlabel_bench_certificates"
-ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 HEADING = "## Certificate batch"
 GOAL_SECONDS = 120
 SAMPLE = 50  # certificates whose stored file is hashed again
@@ -69,27 +67,14 @@ def log(message: str) -> None:
 
 
 def setup_django() -> None:
-    for sql in (f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}"):
-        subprocess.run(["psql", "-q", ADMIN_URL, "-c", sql], check=True)
-    var = tempfile.mkdtemp(prefix="trustlabel-bench-certificates-")
-    Path(var, "static").mkdir()
-    sys.path.insert(0, str(ROOT))
-    from trustlabel.ledger.note import generate_key
-
-    os.environ.update(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
-        DJANGO_SETTINGS_MODULE="trustlabel.settings",
-        SECRET_KEY=secrets.token_hex(32),
-        TRUSTLABEL_MASTER_KEY=secrets.token_hex(32),
-        TRUSTLABEL_VAR_DIR=var,
-        TRUSTLABEL_LEDGER_KEY=generate_key("bench.example.org/ledger")[0],
+    benchdb.recreate_database(DB_NAME)
+    benchdb.setup_django(
+        DB_NAME,
+        "trustlabel-bench-certificates-",
+        TRUSTLABEL_LEDGER_KEY=benchdb.new_ledger_key(),
         TRUSTLABEL_BASE_URL="https://verify.example.org",
-        LOG_LEVEL="WARNING",
+        TASKS_BACKEND=None,  # the database backend, as deployed
     )
-    os.environ.pop("TASKS_BACKEND", None)  # the database backend, as deployed
-    import django
-
-    django.setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

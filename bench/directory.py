@@ -40,12 +40,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import benchdb
 from benchdoc import write_section
 
-ROOT = Path(__file__).resolve().parents[1]
 HEADING = "## Public directory"
 PG_NAME = "trustlabel_bench_directory"
-ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 SQLITE_DIR = Path(tempfile.gettempdir()) / "trustlabel-bench-directory"
 GOAL_MS = 100
 ENTERPRISES = 10_000
@@ -146,27 +145,22 @@ def log(message: str) -> None:
 
 
 def setup_django(database: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    from trustlabel.ledger.note import generate_key
-
     var = SQLITE_DIR if database == "sqlite" else Path(tempfile.mkdtemp(prefix="tl-bench-dir-"))
     Path(var, "static").mkdir(parents=True, exist_ok=True)
     if database == "sqlite":
         os.environ.pop("DATABASE_URL", None)
     else:
-        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
+        os.environ["DATABASE_URL"] = benchdb.database_url(PG_NAME)
     os.environ.update(
         DJANGO_SETTINGS_MODULE="trustlabel.settings",
         DEBUG="false",
         SECRET_KEY=secrets.token_hex(32),
         TRUSTLABEL_MASTER_KEY=secrets.token_hex(32),
         TRUSTLABEL_VAR_DIR=str(var),
-        TRUSTLABEL_LEDGER_KEY=generate_key("bench.example.org/ledger")[0],
+        TRUSTLABEL_LEDGER_KEY=benchdb.new_ledger_key(),
         LOG_LEVEL="WARNING",
     )
-    import django
-
-    django.setup()
+    benchdb.start_django()
 
 
 # --------------------------------------------------------------------- the data
@@ -296,8 +290,7 @@ def build(database: str) -> dict:
 
     if database == "postgres":
         connection.close()
-        for sql in (f"DROP DATABASE IF EXISTS {PG_NAME}", f"CREATE DATABASE {PG_NAME}"):
-            subprocess.run(["psql", "-q", ADMIN_URL, "-c", sql], check=True)
+        benchdb.recreate_database(PG_NAME)
     else:
         for path in SQLITE_DIR.glob("trustlabel.sqlite3*"):
             path.unlink()
@@ -735,19 +728,7 @@ def child(database: str, requests: int, rebuild: bool) -> None:
 
     reused = True
     if database == "postgres":
-        exists = subprocess.run(
-            [
-                "psql",
-                "-Atq",
-                ADMIN_URL,
-                "-c",
-                f"SELECT 1 FROM pg_database WHERE datname = '{PG_NAME}'",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        rebuild = rebuild or exists != "1"
+        rebuild = rebuild or not benchdb.database_exists(PG_NAME)
     if rebuild or not complete():
         connection.close()
         log(f"{database}: building")

@@ -18,19 +18,13 @@ writes them to docs/benchmarks.md under '## EPCIS capture'.
 
 import argparse
 import io
-import os
 import random
-import secrets
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 from unittest import mock
 
+import benchdb
 from benchdoc import write_section
 
-ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "trustlabel_bench_epcis"
 HEADING = "## EPCIS capture"
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -139,24 +133,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000, help="events per document")
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
     args = parser.parse_args()
-    admin = "postgres://postgres@127.0.0.1:5432/postgres"
-    for sql in (f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}"):
-        subprocess.run(["psql", "-q", admin, "-c", sql], check=True)
-    var = tempfile.mkdtemp(prefix="trustlabel-bench-epcis-")
-    Path(var, "static").mkdir()
-    os.environ.update(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
-        DJANGO_SETTINGS_MODULE="trustlabel.settings",
-        SECRET_KEY=secrets.token_hex(32),
-        TRUSTLABEL_MASTER_KEY=secrets.token_hex(32),
-        TRUSTLABEL_VAR_DIR=var,
-        TRUSTLABEL_EPCIS_CAPTURE_LIMIT=str(args.events),
-        LOG_LEVEL="WARNING",
+    benchdb.recreate_database(DB_NAME)
+    benchdb.setup_django(
+        DB_NAME, "trustlabel-bench-epcis-", TRUSTLABEL_EPCIS_CAPTURE_LIMIT=str(args.events)
     )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
     from django.core.management import call_command
     from django.db import connection
 

@@ -27,20 +27,18 @@ import hashlib
 import itertools
 import os
 import platform
-import secrets
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+import benchdb
 from benchdoc import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "trustlabel_bench_ledger"
 HEADING = "## Ledger appends"
-ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DOCUMENT = 10_000  # entries queued in one transaction, as one captured document
 TICK = 0.05  # the paced producer commits a transaction this often
 GOAL_RATE = 10_000
@@ -70,27 +68,14 @@ def log(message: str) -> None:
 
 
 def setup_django(create: bool) -> None:
-    if create:
-        for sql in (f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}"):
-            subprocess.run(["psql", "-q", ADMIN_URL, "-c", sql], check=True)
-        var = tempfile.mkdtemp(prefix="trustlabel-bench-ledger-")
-        Path(var, "static").mkdir()
-        sys.path.insert(0, str(ROOT))
-        from trustlabel.ledger.note import generate_key
-
-        os.environ.update(
-            DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
-            DJANGO_SETTINGS_MODULE="trustlabel.settings",
-            SECRET_KEY=secrets.token_hex(32),
-            TRUSTLABEL_MASTER_KEY=secrets.token_hex(32),
-            TRUSTLABEL_VAR_DIR=var,
-            TRUSTLABEL_LEDGER_KEY=generate_key("bench.example.org/ledger")[0],
-            LOG_LEVEL="WARNING",
-        )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    """On a new database; or, in the producer process, on the one its parent made."""
+    if not create:
+        benchdb.start_django()
+        return
+    benchdb.recreate_database(DB_NAME)
+    benchdb.setup_django(
+        DB_NAME, "trustlabel-bench-ledger-", TRUSTLABEL_LEDGER_KEY=benchdb.new_ledger_key()
+    )
 
 
 def make_events(first: int, count: int, now):

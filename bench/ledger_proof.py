@@ -30,21 +30,19 @@ import http.client
 import os
 import platform
 import random
-import secrets
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+import benchdb
 from benchdoc import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "trustlabel_bench_ledger_proof"
 HEADING = "## Ledger proofs"
-ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 ORIGIN = "bench.example.org/ledger"
 # A fixed key: the database is reused between runs and its checkpoints must verify with it
 # (made-up data; nothing here is secret).
@@ -88,33 +86,11 @@ def log(message: str) -> None:
 
 
 def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
     from trustlabel.ledger.note import Signer
 
-    var = tempfile.mkdtemp(prefix="trustlabel-bench-ledger-proof-")
-    Path(var, "static").mkdir()
-    os.environ.update(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
-        DJANGO_SETTINGS_MODULE="trustlabel.settings",
-        SECRET_KEY=secrets.token_hex(32),
-        TRUSTLABEL_MASTER_KEY=secrets.token_hex(32),
-        TRUSTLABEL_VAR_DIR=var,
-        TRUSTLABEL_LEDGER_KEY=Signer(ORIGIN, SEED).skey,
-        LOG_LEVEL="WARNING",
+    benchdb.setup_django(
+        DB_NAME, "trustlabel-bench-ledger-proof-", TRUSTLABEL_LEDGER_KEY=Signer(ORIGIN, SEED).skey
     )
-    import django
-
-    django.setup()
-
-
-def database_exists() -> bool:
-    result = subprocess.run(
-        ["psql", "-Atq", ADMIN_URL, "-c", f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout.strip() == "1"
 
 
 def event_id(n: int) -> str:
@@ -172,8 +148,7 @@ def build(size: int) -> dict:
     from trustlabel.ledger.records import trace_events_stored
     from trustlabel.trace.models import Event
 
-    for sql in (f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}"):
-        subprocess.run(["psql", "-q", ADMIN_URL, "-c", sql], check=True)
+    benchdb.recreate_database(DB_NAME)
     call_command("migrate", verbosity=0)
     timings = {}
     started = time.perf_counter()
@@ -433,7 +408,7 @@ def main() -> None:
     args = parser.parse_args()
     setup_django()
     reused = True
-    if args.rebuild or not database_exists() or not complete(args.size):
+    if args.rebuild or not benchdb.database_exists(DB_NAME) or not complete(args.size):
         from django.db import connection
 
         connection.close()

@@ -34,14 +34,12 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
+import benchdb
 from benchdoc import write_section
 
-ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "trustlabel_bench_trace"
 HEADING = "## Item history at 10 million events"
 GOAL_MS = 50
@@ -1093,32 +1091,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261121)
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
     args = parser.parse_args()
-    admin = "postgres://postgres@127.0.0.1:5432/postgres"
-    var = tempfile.mkdtemp(prefix="trustlabel-bench-trace-")
-    Path(var, "static").mkdir()
-    os.environ.update(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{args.db}",
-        DJANGO_SETTINGS_MODULE="trustlabel.settings",
-        SECRET_KEY=MASTER_KEY,
-        TRUSTLABEL_MASTER_KEY=MASTER_KEY,
-        TRUSTLABEL_BASE_URL=BASE_URL,
-        TRUSTLABEL_VAR_DIR=var,
-        LOG_LEVEL="WARNING",
-    )
-    os.environ.pop("DEBUG", None)
-    exists = subprocess.run(
-        ["psql", "-Atq", admin, "-c", f"SELECT 1 FROM pg_database WHERE datname = '{args.db}'"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
     built = None
-    if exists and not args.rebuild:
+    if benchdb.database_exists(args.db) and not args.rebuild:
         found = subprocess.run(
             [
                 "psql",
                 "-Atq",
-                os.environ["DATABASE_URL"],
+                benchdb.database_url(args.db),
                 "-c",
                 "SELECT about FROM bench_trace_build",
             ],
@@ -1130,12 +1109,15 @@ def main() -> None:
             if built["events_asked"] != args.events:
                 built = None
     if built is None:
-        for sql in (f"DROP DATABASE IF EXISTS {args.db}", f"CREATE DATABASE {args.db}"):
-            subprocess.run(["psql", "-q", admin, "-c", sql], check=True)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+        benchdb.recreate_database(args.db)
+    benchdb.setup_django(
+        args.db,
+        "trustlabel-bench-trace-",
+        SECRET_KEY=MASTER_KEY,
+        TRUSTLABEL_MASTER_KEY=MASTER_KEY,
+        TRUSTLABEL_BASE_URL=BASE_URL,
+        DEBUG=None,
+    )
     from django.core.management import call_command
     from django.db import connection
 

@@ -19,11 +19,12 @@ import io
 import json
 import os
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import benchdb
 
 ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "trustlabel_profile"
@@ -36,8 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     admin_url = args.db_url.rsplit("/", 1)[0] + "/postgres"
     name = args.db_url.rsplit("/", 1)[1]
-    for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
-        subprocess.run(["psql", "-q", admin_url, "-c", sql], check=True)
+    benchdb.recreate_database(name, admin_url)
     os.environ.update(
         DATABASE_URL=args.db_url,
         DJANGO_SETTINGS_MODULE="trustlabel.settings",

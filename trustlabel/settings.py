@@ -181,8 +181,15 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Print files hold every secret code of an order: kept outside MEDIA_ROOT, served only
 # through the download view to the enterprise's admin.
 EXPORT_ROOT = VAR_DIR / "exports"
+# Uploads only some may read (applications' documents...): never under MEDIA_URL, served
+# through views that check who asks (trustlabel/storage.py).
+PRIVATE_ROOT = VAR_DIR / "private"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "trustlabel.storage.PrivateStorage",
+        "OPTIONS": {"location": PRIVATE_ROOT},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG

@@ -283,7 +283,7 @@ def cjk_font() -> str:
     return "STSong-Light"
 
 
-def _fit_lines(text: str, font: str, size: float, width: float, lines: int) -> list[str]:
+def fit_lines(text: str, font: str, size: float, width: float, lines: int) -> list[str]:
     """Break `text` into at most `lines` lines no wider than `width`: at a space where the
     line has one, else at any character (Chinese has no spaces). An ellipsis ends text
     that does not fit."""
@@ -358,10 +358,10 @@ class _LabelSheet:
         # PDF holds the image once and every label refers to it.
         self.mark = _mark_reader(order)
         name_w = self.text_w - (_MARK + 1 * mm if self.mark else 0)
-        self.name_lines = _fit_lines(order.product.name, self.cjk, 8, name_w, 2)
+        self.name_lines = fit_lines(order.product.name, self.cjk, 8, name_w, 2)
         self.gtin = f"GTIN {order.product.gtin}"
         if self.scratch:
-            self.hint = _fit_lines(
+            self.hint = fit_lines(
                 _("Scratch off the coating and enter the hidden code to check."),
                 self.cjk,
                 6,
@@ -370,7 +370,7 @@ class _LabelSheet:
             )
             self.coating = _("Scratch-off coating")
         else:
-            self.hint = _fit_lines(
+            self.hint = fit_lines(
                 _("Scan the QR code or enter the code below to check."),
                 self.cjk,
                 6,

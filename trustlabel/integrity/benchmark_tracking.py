@@ -10,15 +10,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q, QuerySet
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from trustlabel.accounts.access import Actor
 from trustlabel.trace.models import Recall
-from trustlabel.verify.models import VerdictKind
 from trustlabel.verify.portal_views import (
-    _CHART_COLOURS,
     SuspectedCopy,
+    checks_per_day,
     scans_for,
     suspected_copies_for,
     with_orders,
@@ -48,10 +46,6 @@ class Year:
         """The first moment after the year."""
         return timezone.make_aware(dt.datetime(self.last.year + 1, 1, 1))
 
-    @property
-    def months(self) -> list[dt.date]:
-        return [dt.date(self.first.year, month, 1) for month in range(1, 13)]
-
 
 def _checks(actor: Actor, year: Year) -> QuerySet:
     return scans_for(actor, {"date_from": year.first, "date_to": year.last}).order_by()
@@ -67,35 +61,10 @@ def _recalls(year: Year) -> QuerySet:
     return Recall.objects.filter(opened_at__gte=year.start, opened_at__lt=year.end)
 
 
-def _colour(kind: str) -> str | None:
-    # The scan log chart's colours; verdicts it has none for get ECharts' own.
-    return _CHART_COLOURS.get(kind)
-
-
 def checks_per_month(rows: QuerySet, year: Year) -> dict:
     """Counts of checks per local month and verdict, every month of the year present, in
     the shape the scan log's chart script draws (`days` holds the months)."""
-    counts = (
-        rows.annotate(month=TruncMonth("checked_at"))
-        .values_list("month", "verdict")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    table = {(month.month, verdict): n for month, verdict, n in counts}
-    kinds = [kind for kind in VerdictKind.values if any(v == kind for _m, v in table)]
-    months = [month.month for month in year.months]
-    return {
-        "days": [month.strftime("%Y-%m") for month in year.months],
-        "totals": [sum(table.get((m, kind), 0) for kind in kinds) for m in months],
-        "series": [
-            {
-                "name": str(VerdictKind(kind).label),
-                "colour": _colour(kind),
-                "data": [table.get((m, kind), 0) for m in months],
-            }
-            for kind in kinds
-        ],
-    }
+    return checks_per_day(rows, year.first, year.last, per="month")
 
 
 @dataclass

@@ -33,7 +33,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from trustlabel.accounts.models import Organisation
-from trustlabel.codes.exports import _fit_lines, cjk_font, draw_qr
+from trustlabel.codes.exports import cjk_font, draw_qr, fit_lines
 
 from .models import Certificate
 
@@ -61,7 +61,7 @@ _BODY_BOTTOM = 92 * mm
 # Measuring text is the slowest part of laying out a certificate (reportlab measures in
 # Python), and most of it is the same on every certificate: labels, the statement, the
 # programme's name. The wrapping depends only on its arguments.
-_lines = functools.lru_cache(maxsize=1024)(_fit_lines)
+_lines = functools.lru_cache(maxsize=1024)(fit_lines)
 
 
 def _mark_image(name: str) -> ImageReader:

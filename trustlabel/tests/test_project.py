@@ -7,10 +7,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from trustlabel.accounts.models import ApiKey, Organisation
 from trustlabel.catalog.models import Product
 from trustlabel.codes.models import LabelOrder
+from trustlabel.integrity.models import Application, Certificate, Programme
+from trustlabel.integrity.promises import promises_for
 from trustlabel.trace.logistics import last_destination
 from trustlabel.trace.models import DiversionAlert
 from trustlabel.verify.core import verify
@@ -43,20 +46,30 @@ def run_demo() -> dict:
 
 def test_it_makes_demo_data_once_with_codes_that_verify(db, settings):
     first = run_demo()
-    counts = (Organisation.objects.count(), Product.objects.count(), LabelOrder.objects.count())
+    models = (Organisation, Product, LabelOrder, Programme, Application, Certificate)
+    counts = [model.objects.count() for model in models]
     second = run_demo()
-    assert counts == (
-        Organisation.objects.count(),
-        Product.objects.count(),
-        LabelOrder.objects.count(),
-    )
+    assert counts == [model.objects.count() for model in models]
     assert {o.kind for o in Organisation.objects.all()} == {
         "association",
         "enterprise",
         "distributor",
         "inspector",
     }
-    assert len(second["codes"]) == 3
+    assert len(second["codes"]) == 4
+    # The three programmes of the source documents; the demo enterprise approved in one,
+    # its certificate valid, its promise on the page of a label ordered under it.
+    assert sorted(Programme.objects.values_list("kind", flat=True)) == [
+        "consumer_rights",
+        "quality_month",
+        "stable_qualified",
+    ]
+    certificate = Certificate.objects.get(number=second["certificate"])
+    assert certificate.is_valid()
+    marked = verify(second["codes"][2]["code"])
+    assert marked.is_genuine and marked.order.programme == certificate.programme
+    promises = promises_for(marked.order.product_id, timezone.localdate())
+    assert [p.certificate for p in promises] == [certificate]
     assert {"enterprise", "distributor", "inspector"} <= second["api_keys"].keys()
     # Fresh keys each run; the old ones no longer work.
     assert first["api_keys"]["enterprise"] != second["api_keys"]["enterprise"]

@@ -8,8 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django import forms
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import TruncDate
+from django.db.models import Count, DateField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import TruncDate, TruncMonth
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +20,7 @@ from trustlabel.accounts.views import page_of, portal_page
 from trustlabel.catalog.models import Product
 from trustlabel.codes.keys import code_key
 from trustlabel.codes.models import LabelOrder
+from trustlabel.integrity.forms import DateInput
 
 from .models import Channel, CodeCheckStats, ScanLog, VerdictKind
 
@@ -49,12 +50,8 @@ class OwnerFilterForm(EnterpriseFilterForm):
 
 
 class ScanFilterForm(OwnerFilterForm):
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     verdict = forms.ChoiceField(
         label=_("Verdict"),
         choices=[("", _("All verdicts")), *VerdictKind.choices],
@@ -97,8 +94,8 @@ def scans_for(actor: Actor, filters: dict) -> QuerySet:
     return rows
 
 
-# Verdicts in the order they are stacked in the chart, each with its colour.
-_CHART_COLOURS = {
+# Every verdict, in the order they are stacked in the charts, each with its colour.
+CHART_COLOURS = {
     VerdictKind.GENUINE: "#1e8e3e",
     VerdictKind.GENUINE_CHECKED_BEFORE: "#81c995",
     VerdictKind.EXPIRED: "#f9ab00",
@@ -106,33 +103,57 @@ _CHART_COLOURS = {
     VerdictKind.UNKNOWN: "#a50e0e",
     VerdictKind.SUSPECTED_COPY: "#d93025",
     VerdictKind.PIN_REQUIRED: "#5f6368",
+    VerdictKind.NOT_ACTIVATED: "#8ab4f8",
+    VerdictKind.RECALLED: "#9334e6",
+    VerdictKind.OUTSIDE_REGION: "#e37400",
+}
+
+# How `checks_per_day` may count: the truncation, and how a period is written.
+_PER = {
+    "day": (TruncDate, dt.date.isoformat),
+    "month": (TruncMonth, lambda month: month.strftime("%Y-%m")),
 }
 
 
-def checks_per_day(rows: QuerySet, first: dt.date | None, last: dt.date | None) -> dict:
-    """Counts of checks per local day and verdict, every day in the range present."""
+def _periods(first: dt.date, last: dt.date, per: str) -> list[dt.date]:
+    """Every day (or first of a month) from `first` to `last`."""
+    if per == "day":
+        return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = (month + dt.timedelta(days=31)).replace(day=1)
+    return months
+
+
+def checks_per_day(
+    rows: QuerySet, first: dt.date | None, last: dt.date | None, per: str = "day"
+) -> dict:
+    """Counts of checks per local day (or month: `per="month"`) and verdict, every period
+    in the range present (under `days`, the key the chart script reads)."""
+    truncate, written = _PER[per]
     counts = (
         rows.order_by()
-        .annotate(day=TruncDate("checked_at"))
-        .values_list("day", "verdict")
+        .annotate(period=truncate("checked_at", output_field=DateField()))
+        .values_list("period", "verdict")
         .annotate(n=Count("id"))
     )
-    table: dict[tuple[dt.date, str], int] = {(day, verdict): n for day, verdict, n in counts}
-    seen_days = [day for day, _verdict in table]
-    first = first or min(seen_days, default=None)
-    days = []
+    table: dict[tuple[dt.date, str], int] = {(when, verdict): n for when, verdict, n in counts}
+    seen = [when for when, _verdict in table]
+    first = first or min(seen, default=None)
+    periods = []
     if first is not None:
-        last = last or max([*seen_days, timezone.localdate()])
-        days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    kinds = [kind for kind in _CHART_COLOURS if any(v == kind for _d, v in table)]
+        last = last or max([*seen, timezone.localdate()])
+        periods = _periods(first, last, per)
+    kinds = [kind for kind in CHART_COLOURS if any(v == kind for _p, v in table)]
     return {
-        "days": [day.isoformat() for day in days],
-        "totals": [sum(table.get((day, kind), 0) for kind in kinds) for day in days],
+        "days": [written(when) for when in periods],
+        "totals": [sum(table.get((when, kind), 0) for kind in kinds) for when in periods],
         "series": [
             {
                 "name": str(VerdictKind(kind).label),
-                "colour": _CHART_COLOURS[kind],
-                "data": [table.get((day, kind), 0) for day in days],
+                "colour": CHART_COLOURS[kind],
+                "data": [table.get((when, kind), 0) for when in periods],
             }
             for kind in kinds
         ],

@@ -5,6 +5,7 @@ enterprise), a distributor, an inspector and the association.
 """
 
 from django.test import Client
+from django.urls import reverse
 
 from trustlabel.accounts import actions
 from trustlabel.accounts.models import User
@@ -21,6 +22,22 @@ def client_for(world, role: str) -> Client:
     elif role != "anonymous":
         client.force_login(party_for(world, role).user)
     return client
+
+
+def status_of(role: str, statuses) -> int:
+    """What `role` gets, from a row of statuses given in the order of ROLES."""
+    return dict(zip(ROLES, statuses, strict=True))[role]
+
+
+def get_as(world, role: str, url: str, statuses):
+    """Open `url` as `role`: it gets its status from `statuses` (in the order of ROLES),
+    and an anonymous visitor who is turned away is sent to sign in."""
+    expected = status_of(role, statuses)
+    response = client_for(world, role).get(url)
+    assert response.status_code == expected, response.content[:300]
+    if role == "anonymous" and expected == 302:
+        assert response["Location"].startswith(reverse("accounts:login"))
+    return response
 
 
 def headers_for(world, role: str) -> dict:

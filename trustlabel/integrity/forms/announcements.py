@@ -1,14 +1,9 @@
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..actions.announcements import ANNOUNCEMENT_FIELDS, MAX_ATTACHMENT_BYTES
 from ..models import Announcement, Programme
-
-
-class ProgrammeChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.display_name(get_language())
+from .programmes import ProgrammeChoiceField
 
 
 class AnnouncementForm(forms.ModelForm):

@@ -9,24 +9,24 @@ from ..models import (
     CommitmentStatement,
     DeclaredStandard,
     Indicator,
-    Programme,
     ServicePromise,
     SupportingDocument,
 )
+from .programmes import ProgrammeFilterForm
 
 
-class ApplicationFilterForm(forms.Form):
-    programme = forms.ModelChoiceField(
-        label=_("Programme"),
-        queryset=Programme.objects.all(),
-        required=False,
-        empty_label=_("All programmes"),
-    )
+class ApplicationFilterForm(ProgrammeFilterForm):
     status = forms.ChoiceField(
         label=_("Status"),
         choices=[("", _("Any status")), *Application.Status.choices],
         required=False,
     )
+
+    def narrow(self, rows):
+        rows = super().narrow(rows)
+        if self.is_valid() and self.cleaned_data["status"]:
+            rows = rows.filter(status=self.cleaned_data["status"])
+        return rows
 
 
 class ProductChoiceField(forms.ModelMultipleChoiceField):

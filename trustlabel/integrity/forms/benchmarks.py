@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..actions.benchmarks import NOTE_LENGTH, participants
 from ..models import BenchmarkNote, Programme
+from . import DateInput
 
 
 class ProgrammeChoiceField(forms.ModelChoiceField):
@@ -50,8 +51,7 @@ class BenchmarkNoteForm(forms.Form):
     on = forms.DateField(
         label=_("Day"),
         initial=timezone.localdate,
-        # A date input takes only ISO dates, whatever the language's date format.
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        widget=DateInput(),
     )
     text = forms.CharField(
         label=_("What happened"),

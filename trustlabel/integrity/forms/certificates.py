@@ -2,15 +2,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Certificate, Programme
+from .programmes import ProgrammeFilterForm
 
 
-class CertificateFilterForm(forms.Form):
-    programme = forms.ModelChoiceField(
-        label=_("Programme"),
-        queryset=Programme.objects.all(),
-        required=False,
-        empty_label=_("All programmes"),
-    )
+class CertificateFilterForm(ProgrammeFilterForm):
     state = forms.ChoiceField(
         label=_("State"),
         choices=[("", _("Any state")), *Certificate.State.choices],

@@ -8,11 +8,7 @@ from trustlabel.regions import divisions, places
 
 from ..directory import Criteria
 from ..models import Industry, Programme
-
-
-class ProgrammeChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.display_name(get_language())
+from .programmes import ProgrammeChoiceField
 
 
 class DirectoryForm(forms.Form):

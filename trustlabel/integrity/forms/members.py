@@ -8,6 +8,7 @@ from trustlabel.regions.models import Division
 from .. import uscc
 from ..actions import EDITABLE
 from ..models import Industry, Member
+from . import DateInput
 
 
 class DivisionChoiceField(forms.ModelChoiceField):
@@ -45,8 +46,8 @@ class MemberForm(forms.ModelForm):
         model = Member
         fields = list(EDITABLE)
         widgets = {
-            "joined_on": forms.DateInput(attrs={"type": "date"}),
-            "expires_on": forms.DateInput(attrs={"type": "date"}),
+            "joined_on": DateInput(),
+            "expires_on": DateInput(),
         }
 
     def __init__(self, *args, **kwargs):

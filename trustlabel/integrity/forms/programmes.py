@@ -1,11 +1,34 @@
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..actions.applications import PROGRAMME_FIELDS
 from ..models import Programme, SupportingDocument
+from . import DateInput
 
-# A browser's date input takes ISO dates whatever the page's language.
-DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+class ProgrammeChoiceField(forms.ModelChoiceField):
+    """Programmes by their name in the reader's language."""
+
+    def label_from_instance(self, obj):
+        return obj.display_name(get_language())
+
+
+class ProgrammeFilterForm(forms.Form):
+    """A list's filter by programme; the lists add their own fields and narrow by them."""
+
+    programme = forms.ModelChoiceField(
+        label=_("Programme"),
+        queryset=Programme.objects.all(),
+        required=False,
+        empty_label=_("All programmes"),
+    )
+
+    def narrow(self, rows):
+        """The rows of the chosen programme; all of them while the filter is not valid."""
+        if self.is_valid() and self.cleaned_data["programme"]:
+            rows = rows.filter(programme=self.cleaned_data["programme"])
+        return rows
 
 
 class ProgrammeForm(forms.ModelForm):
@@ -21,9 +44,9 @@ class ProgrammeForm(forms.ModelForm):
         model = Programme
         fields = list(PROGRAMME_FIELDS)
         widgets = {
-            "opens_on": DATE,
-            "closes_on": DATE,
-            "valid_until": DATE,
+            "opens_on": DateInput(),
+            "closes_on": DateInput(),
+            "valid_until": DateInput(),
             "mark": forms.ClearableFileInput(attrs={"accept": ".png,.jpg,.jpeg"}),
             "requirements": forms.Textarea(attrs={"rows": 5}),
         }

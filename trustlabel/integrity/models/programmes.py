@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 
 from trustlabel.accounts.models import Organisation
 from trustlabel.catalog.models import Product
+from trustlabel.storage import private_storage
 
 
 class Programme(models.Model):
@@ -347,6 +348,7 @@ class DeclaredStandard(models.Model):
     text = models.FileField(
         _("text of the standard (PDF)"),
         upload_to="standards/",
+        storage=private_storage,
         blank=True,
         validators=[FileExtensionValidator(["pdf"])],
     )
@@ -424,6 +426,7 @@ class SupportingDocument(models.Model):
     file = models.FileField(
         _("file (PDF, PNG or JPEG)"),
         upload_to="applications/",
+        storage=private_storage,
         validators=[FileExtensionValidator(["pdf", "png", "jpg", "jpeg"])],
     )
     sha256 = models.CharField(max_length=64, editable=False)
@@ -442,7 +445,7 @@ class ReviewStep(models.Model):
     """One step of an application's life, in its audit trail; never changed or deleted."""
 
     class Action(models.TextChoices):
-        CREATE = "create", _("Created")
+        CREATE = "create", pgettext_lazy("review step", "Created")
         SUBMIT = "submit", pgettext_lazy("review step", "Submitted")
         START_REVIEW = "start_review", _("Review started")
         RETURN = "return", _("Returned with comments")

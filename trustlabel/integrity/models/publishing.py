@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trustlabel.catalog.models import Product
+from trustlabel.storage import private_storage
 
 from .programmes import Application, Programme
 
@@ -69,6 +70,7 @@ class Attachment(models.Model):
     file = models.FileField(
         _("file"),
         upload_to="announcements/",
+        storage=private_storage,
         validators=[FileExtensionValidator(["pdf", "png", "jpg", "jpeg", "xlsx", "csv"])],
     )
     sha256 = models.CharField(max_length=64, editable=False)

@@ -6,10 +6,13 @@ import pytest
 from django.utils import timezone
 
 from trustlabel.accounts import actions as accounts
-from trustlabel.accounts.models import User
+from trustlabel.accounts.access import Actor
+from trustlabel.accounts.models import Organisation, User
+from trustlabel.catalog import actions as catalog
 from trustlabel.conftest import PASSWORD, pdf_upload
 from trustlabel.integrity.actions import applications as flow
 from trustlabel.integrity.models import CommitmentItem, ServicePromise
+from trustlabel.trace.identifiers import check_digit
 
 
 def make_programme(actor, code="315-2026", **changes):
@@ -62,16 +65,37 @@ def fill_application(actor, application):
     return application
 
 
+def _through_review(actor, application, reviewers, first_comment="", second_comment=""):
+    """The application filled, submitted and approved by both reviewers."""
+    fill_application(actor, application)
+    flow.do_submit(actor, application)
+    first, second = reviewers
+    flow.do_start_review(first, application)
+    flow.do_approve(first, application, first_comment)
+    return flow.do_approve(second, application, second_comment)
+
+
 def approved_application(world, programme, reviewers):
     """An application of the world's enterprise taken through the whole review."""
     maker = world.enterprise.actor
     application = flow.do_start_application(maker, programme, [world.product])
-    fill_application(maker, application)
-    flow.do_submit(maker, application)
-    first, second = reviewers
-    flow.do_start_review(first, application)
-    flow.do_approve(first, application, "材料齐全")
-    return flow.do_approve(second, application, "同意")
+    return _through_review(maker, application, reviewers, "材料齐全", "同意")
+
+
+def approved_enterprise(programme, reviewers, number: int, name="", name_en="") -> Organisation:
+    """Another enterprise, with an approved application to the programme for a product of
+    its own; `number` sets it apart (its name unless given, its user and its GTIN)."""
+    organisation = accounts.do_create_organisation(
+        Organisation.Kind.ENTERPRISE, name or f"标杆候选{number:03d}有限公司", name_en=name_en
+    )
+    user = accounts.do_create_user(
+        f"candidate-{number}", organisation, role=User.Role.ADMIN, password=PASSWORD
+    )
+    digits = f"69{number + 1000:010d}"
+    product = catalog.do_create_product(organisation, digits + check_digit(digits), "电饭煲")
+    actor = Actor.of_user(user)
+    _through_review(actor, flow.do_start_application(actor, programme, [product]), reviewers)
+    return organisation
 
 
 @pytest.fixture
@@ -85,8 +109,6 @@ def reviewers(world):
     second = accounts.do_create_user(
         "reviewer-2", world.association.organisation, role=User.Role.STAFF, password=PASSWORD
     )
-    from trustlabel.accounts.access import Actor
-
     return world.association.actor, Actor.of_user(second)
 
 

@@ -10,18 +10,18 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from trustlabel.accounts import actions as accounts
 from trustlabel.accounts.access import Actor
-from trustlabel.accounts.models import ApiKey, Organisation, User
-from trustlabel.accounts.tests.roles import ROLES, client_for
-from trustlabel.catalog import actions as catalog
-from trustlabel.conftest import MINIMAL_PDF, PASSWORD, pdf_upload
+from trustlabel.accounts.models import ApiKey
+from trustlabel.accounts.tests.roles import ROLES, client_for, get_as
+from trustlabel.conftest import MINIMAL_PDF, pdf_upload
 from trustlabel.integrity.actions import announcements as actions
-from trustlabel.integrity.actions import applications as flow
 from trustlabel.integrity.actions import do_update_member
 from trustlabel.integrity.actions.certificates import do_revoke_certificate
 from trustlabel.integrity.models import Announcement, Attachment
-from trustlabel.integrity.tests.conftest import fill_application, make_programme
+from trustlabel.integrity.tests.conftest import (
+    approved_enterprise,
+    make_programme,
+)
 from trustlabel.ledger import records
 from trustlabel.ledger.actions import do_integrate
 from trustlabel.ledger.models import Entry
@@ -53,23 +53,6 @@ def listing(world, programme) -> Announcement:
     """A published announcement of the programme's approved list."""
     announcement = draft(world, programme=programme, lists_approved=True)
     return actions.do_publish(world.association.actor, announcement)
-
-
-def other_enterprise_approved(programme, reviewers) -> Organisation:
-    organisation = accounts.do_create_organisation(
-        Organisation.Kind.ENTERPRISE, "后来通过电器有限公司", name_en="Later Appliances"
-    )
-    user = accounts.do_create_user("later", organisation, role=User.Role.ADMIN, password=PASSWORD)
-    actor = Actor.of_user(user)
-    product = catalog.do_create_product(organisation, "6920000000012", "电热水壶")
-    application = flow.do_start_application(actor, programme, [product])
-    fill_application(actor, application)
-    flow.do_submit(actor, application)
-    first, second = reviewers
-    flow.do_start_review(first, application)
-    flow.do_approve(first, application)
-    flow.do_approve(second, application)
-    return organisation
 
 
 @pytest.fixture
@@ -109,7 +92,9 @@ def test_publication_freezes_the_approved_list(world, with_uscc, approved, progr
         }
     ]
 
-    other_enterprise_approved(programme, reviewers)
+    approved_enterprise(
+        programme, reviewers, 1, name="后来通过电器有限公司", name_en="Later Appliances"
+    )
     assert len(actions.approved_list(programme)) == 2
     announcement.refresh_from_db()
     assert [row["enterprise"] for row in announcement.approved] == ["珠海示例电器股份有限公司"]
@@ -169,19 +154,23 @@ def test_a_general_announcement_publishes_without_a_list(world, approved):
     assert records.entry_of(announcement, "announcement") is not None
 
 
+def changes(actor, announcement, attachment) -> list:
+    """Every change `actor` may try on an announcement that exists, each to call."""
+    return [
+        lambda: actions.do_save_announcement(actor, announcement, title="改过的标题"),
+        lambda: actions.do_add_attachment(actor, announcement, "新附件", pdf_upload()),
+        lambda: actions.do_remove_attachment(actor, attachment),
+        lambda: actions.do_delete_announcement(actor, announcement),
+        lambda: actions.do_publish(actor, announcement),
+    ]
+
+
 def test_a_published_announcement_cannot_change(world, programme, approved):
     association = world.association.actor
     announcement = draft(world)
     attachment = actions.do_add_attachment(association, announcement, "附件", pdf_upload())
     actions.do_publish(association, announcement)
-    attempts = [
-        lambda: actions.do_save_announcement(association, announcement, title="改过的标题"),
-        lambda: actions.do_add_attachment(association, announcement, "新附件", pdf_upload()),
-        lambda: actions.do_remove_attachment(association, attachment),
-        lambda: actions.do_delete_announcement(association, announcement),
-        lambda: actions.do_publish(association, announcement),
-    ]
-    for attempt in attempts:
+    for attempt in changes(association, announcement, attachment):
         with pytest.raises(ValidationError, match="publish a new announcement"):
             attempt()
     announcement.refresh_from_db()
@@ -200,11 +189,7 @@ def test_only_the_association_writes_announcements(world, role):
     actor = world.parties()[role].actor
     attempts = [
         lambda: actions.do_save_announcement(actor, title="冒充的公告"),
-        lambda: actions.do_save_announcement(actor, announcement, title="改过的标题"),
-        lambda: actions.do_add_attachment(actor, announcement, "附件", pdf_upload()),
-        lambda: actions.do_remove_attachment(actor, attachment),
-        lambda: actions.do_publish(actor, announcement),
-        lambda: actions.do_delete_announcement(actor, announcement),
+        *changes(actor, announcement, attachment),
     ]
     for attempt in attempts:
         with pytest.raises(PermissionDenied):
@@ -573,11 +558,7 @@ PAGES = {
 @pytest.mark.parametrize("url", PAGES)
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_as_every_role(world, scene, url, role):
-    expected = dict(zip(ROLES, PAGES[url], strict=True))[role]
-    response = client_for(world, role).get(url.format(**scene))
-    assert response.status_code == expected, response.content[:300]
-    if role == "anonymous" and expected == 302:
-        assert "/accounts/" in response["Location"]
+    get_as(world, role, url.format(**scene), PAGES[url])
 
 
 def _posts(scene):

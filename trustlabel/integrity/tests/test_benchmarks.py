@@ -14,13 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from trustlabel.accounts import actions as accounts
-from trustlabel.accounts.access import Actor
-from trustlabel.accounts.models import Organisation, User
 from trustlabel.accounts.tests.roles import ROLES, client_for
 from trustlabel.catalog import actions as catalog
 from trustlabel.codes import actions as codes
-from trustlabel.conftest import PASSWORD
 from trustlabel.integrity.actions import applications as flow
 from trustlabel.integrity.actions import benchmarks as actions
 from trustlabel.integrity.actions.certificates import do_revoke_certificate
@@ -28,11 +24,11 @@ from trustlabel.integrity.benchmark_tracking import overview, tracking
 from trustlabel.integrity.models import MAX_BENCHMARKS, Benchmark, BenchmarkNote
 from trustlabel.integrity.tests.conftest import (
     approved_application,
+    approved_enterprise,
     fill_application,
     make_programme,
 )
 from trustlabel.trace import actions as trace
-from trustlabel.trace.identifiers import check_digit
 from trustlabel.verify.core import CheckContext, verify
 
 RECALL = {
@@ -41,27 +37,6 @@ RECALL = {
     "instructions": "请立即停止使用，拔下插头，联系客服免费更换。",
     "contact": "400-800-1234",
 }
-
-
-def participant(programme, reviewers, number: int) -> Organisation:
-    """Another enterprise, with an approved application to the programme."""
-    organisation = accounts.do_create_organisation(
-        Organisation.Kind.ENTERPRISE, f"标杆候选{number:03d}有限公司"
-    )
-    user = accounts.do_create_user(
-        f"candidate-{number}", organisation, role=User.Role.ADMIN, password=PASSWORD
-    )
-    actor = Actor.of_user(user)
-    digits = f"69{number + 1000:010d}"
-    product = catalog.do_create_product(organisation, digits + check_digit(digits), "电饭煲")
-    application = flow.do_start_application(actor, programme, [product])
-    fill_application(actor, application)
-    flow.do_submit(actor, application)
-    first, second = reviewers
-    flow.do_start_review(first, application)
-    flow.do_approve(first, application)
-    flow.do_approve(second, application)
-    return organisation
 
 
 @pytest.fixture
@@ -94,7 +69,7 @@ def test_it_names_up_to_the_limit_and_refuses_one_more(world, reviewers):
     programme = make_programme(association, issue_on_approval=False)
     approved_application(world, programme, reviewers)
     enterprises = [world.enterprise.organisation] + [
-        participant(programme, reviewers, n) for n in range(MAX_BENCHMARKS)
+        approved_enterprise(programme, reviewers, n) for n in range(MAX_BENCHMARKS)
     ]
     for enterprise in enterprises[:MAX_BENCHMARKS]:
         actions.do_name_benchmark(association, programme, enterprise)
@@ -165,7 +140,7 @@ def test_only_the_association_names_notes_and_removes(world, benchmark, role):
 @pytest.mark.django_db(transaction=True)
 def test_two_people_naming_at_once_cannot_pass_the_limit(world, approved, reviewers, monkeypatch):
     programme = approved.programme
-    others = [participant(programme, reviewers, n) for n in range(2)]
+    others = [approved_enterprise(programme, reviewers, n) for n in range(2)]
     actions.do_name_benchmark(world.association.actor, programme, world.enterprise.organisation)
     monkeypatch.setattr(actions, "MAX_BENCHMARKS", 2)  # one place left, two people take it
     real_participants = actions.participants
@@ -409,7 +384,7 @@ def test_the_overview_takes_the_same_queries_however_many_benchmarks(world, appr
     one, rows = queries()
     assert len(rows) == 1
     for n in range(4):
-        other = participant(programme, reviewers, n)
+        other = approved_enterprise(programme, reviewers, n)
         benchmark = actions.do_name_benchmark(association, programme, other)
         actions.do_add_benchmark_note(association, benchmark, "visit", timezone.localdate(), "走访")
     five, rows = queries()
@@ -520,7 +495,7 @@ def test_an_unknown_benchmark_is_not_found(world, benchmark):
 
 def test_the_picker_offers_only_participants_not_yet_named(world, approved, reviewers):
     programme = approved.programme
-    other = participant(programme, reviewers, 1)
+    other = approved_enterprise(programme, reviewers, 1)
     actions.do_name_benchmark(world.association.actor, programme, other)
     response = client_for(world, "association").get(
         reverse("programmes:benchmarks"), {"programme": programme.pk}

@@ -13,7 +13,7 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 from PIL import Image
 
-from trustlabel.accounts.tests.roles import ROLES, client_for
+from trustlabel.accounts.tests.roles import ROLES, client_for, status_of
 from trustlabel.catalog import actions as catalog
 from trustlabel.codes import actions as codes
 from trustlabel.integrity import promises as promise_module
@@ -368,7 +368,7 @@ def test_the_portal_lists_reports_per_role(world, covered, role):
         order=world.open_order,
         serial=world.open_order.serial_start + 4,
     )
-    expected = dict(zip(ROLES, LIST_STATUS, strict=True))[role]
+    expected = status_of(role, LIST_STATUS)
     response = client_for(world, role).get(PORTAL)
     assert response.status_code == expected
     if role == "anonymous":

@@ -288,9 +288,23 @@ def test_the_pages_offer_exactly_the_allowed_steps(world, reviewers, actors, sta
 # --- the rules in detail --------------------------------------------------------------------
 
 
-def test_the_audit_trail_of_a_whole_review(world, programme, reviewers):
+@pytest.fixture
+def application(world, programme) -> Application:
+    """A new, empty application of the world's enterprise for its product."""
+    return flow.do_start_application(world.enterprise.actor, programme, [world.product])
+
+
+@pytest.fixture
+def in_review(world, application, reviewers) -> Application:
+    """The application completed, submitted and taken up by the first reviewer."""
+    fill_application(world.enterprise.actor, application)
+    flow.do_submit(world.enterprise.actor, application)
+    flow.do_start_review(reviewers[0], application)
+    return application
+
+
+def test_the_audit_trail_of_a_whole_review(world, application, reviewers):
     maker, (first, second) = world.enterprise.actor, reviewers
-    application = flow.do_start_application(maker, programme, [world.product])
     fill_application(maker, application)
     flow.do_submit(maker, application, "请审核")
     flow.do_start_review(first, application)
@@ -322,12 +336,8 @@ def test_the_audit_trail_of_a_whole_review(world, programme, reviewers):
     assert Certificate.objects.get(application=application).state() == Certificate.State.VALID
 
 
-def test_a_reviewer_cannot_approve_alone(world, programme, reviewers):
-    maker, (first, _second) = world.enterprise.actor, reviewers
-    application = flow.do_start_application(maker, programme, [world.product])
-    fill_application(maker, application)
-    flow.do_submit(maker, application)
-    flow.do_start_review(first, application)
+def test_a_reviewer_cannot_approve_alone(in_review, reviewers):
+    application, (first, _second) = in_review, reviewers
     flow.do_approve(first, application)
     with pytest.raises(ValidationError, match="a second reviewer must give the final one"):
         flow.do_approve(first, application)
@@ -336,12 +346,8 @@ def test_a_reviewer_cannot_approve_alone(world, programme, reviewers):
     assert not Certificate.objects.filter(application=application).exists()
 
 
-def test_returning_voids_the_first_approval(world, programme, reviewers):
-    maker, (first, second) = world.enterprise.actor, reviewers
-    application = flow.do_start_application(maker, programme, [world.product])
-    fill_application(maker, application)
-    flow.do_submit(maker, application)
-    flow.do_start_review(first, application)
+def test_returning_voids_the_first_approval(world, in_review, reviewers):
+    maker, application, (first, second) = world.enterprise.actor, in_review, reviewers
     flow.do_approve(first, application)
     flow.do_return(second, application, "售后承诺太笼统")
     application.refresh_from_db()
@@ -356,12 +362,8 @@ def test_returning_voids_the_first_approval(world, programme, reviewers):
 
 @pytest.mark.parametrize("step", [flow.do_return, flow.do_reject])
 @pytest.mark.parametrize("comment", ["", "   "])
-def test_returning_and_rejecting_need_a_reason(world, programme, reviewers, step, comment):
-    maker, (first, _second) = world.enterprise.actor, reviewers
-    application = flow.do_start_application(maker, programme, [world.product])
-    fill_application(maker, application)
-    flow.do_submit(maker, application)
-    flow.do_start_review(first, application)
+def test_returning_and_rejecting_need_a_reason(in_review, reviewers, step, comment):
+    application, (first, _second) = in_review, reviewers
     count = ReviewStep.objects.count()
     with pytest.raises(ValidationError, match="Give the reason"):
         step(first, application, comment)
@@ -433,9 +435,8 @@ def test_a_withdrawn_revision_leaves_the_approved_version_in_force(world, approv
     assert approved.certificate.state() == Certificate.State.VALID
 
 
-def test_an_abolished_standard_blocks_submission(world, programme):
+def test_an_abolished_standard_blocks_submission(world, application):
     maker = world.enterprise.actor
-    application = flow.do_start_application(maker, programme, [world.product])
     fill_application(maker, application)
     covered = application.covered_products.get()
     flow.do_declare_standard(
@@ -463,9 +464,8 @@ def test_a_missing_required_document_blocks_submission(world):
     assert refused.value.messages == ["Attach the required document: Inspection report."]
 
 
-def test_an_empty_application_lists_everything_missing(world, programme):
+def test_an_empty_application_lists_everything_missing(world, application):
     maker = world.enterprise.actor
-    application = flow.do_start_application(maker, programme, [world.product])
     flow.do_declare_standard(
         maker, application.covered_products.get(), "enterprise", "Q/GREE 002-2024", "企业标准"
     )
@@ -492,9 +492,8 @@ def test_an_empty_application_lists_everything_missing(world, programme):
         ("enterprise", "q/91440400 JH001", "Q/91440400 JH001"),
     ],
 )
-def test_standard_numbers_accepted_by_kind(world, programme, kind, number, stored):
+def test_standard_numbers_accepted_by_kind(world, application, kind, number, stored):
     maker = world.enterprise.actor
-    application = flow.do_start_application(maker, programme, [world.product])
     standard = flow.do_declare_standard(
         maker, application.covered_products.get(), kind, number, "名称"
     )
@@ -512,9 +511,8 @@ def test_standard_numbers_accepted_by_kind(world, programme, kind, number, store
         ("enterprise", "GREE 001-2024", "Q/GREE 001-2024"),
     ],
 )
-def test_standard_numbers_refused_by_kind(world, programme, kind, number, example):
+def test_standard_numbers_refused_by_kind(world, application, kind, number, example):
     maker = world.enterprise.actor
-    application = flow.do_start_application(maker, programme, [world.product])
     with pytest.raises(ValidationError) as refused:
         flow.do_declare_standard(maker, application.covered_products.get(), kind, number, "名称")
     (message,) = refused.value.message_dict["number"]
@@ -523,18 +521,16 @@ def test_standard_numbers_refused_by_kind(world, programme, kind, number, exampl
     assert not DeclaredStandard.objects.filter(covered__application=application).exists()
 
 
-def test_a_standard_is_declared_once_per_product(world, programme):
+def test_a_standard_is_declared_once_per_product(world, application):
     maker = world.enterprise.actor
-    application = flow.do_start_application(maker, programme, [world.product])
     covered = application.covered_products.get()
     flow.do_declare_standard(maker, covered, "national", "GB/T 7725-2022", "房间空气调节器")
     with pytest.raises(ValidationError, match="already declares GB/T 7725-2022"):
         flow.do_declare_standard(maker, covered, "national", "gb/t 7725-2022", "重复")
 
 
-def test_indicator_rows_need_a_name_and_a_value_and_fit(world, programme):
+def test_indicator_rows_need_a_name_and_a_value_and_fit(world, application):
     maker = world.enterprise.actor
-    application = flow.do_start_application(maker, programme, [world.product])
     covered = application.covered_products.get()
     with pytest.raises(ValidationError, match="Indicator row 2 needs at least a name and a value"):
         flow.do_declare_standard(
@@ -557,9 +553,8 @@ def test_indicator_rows_need_a_name_and_a_value_and_fit(world, programme):
     assert not DeclaredStandard.objects.filter(covered=covered).exists()
 
 
-def test_commitment_texts_must_fit(world, programme):
+def test_commitment_texts_must_fit(world, application):
     maker = world.enterprise.actor
-    application = flow.do_start_application(maker, programme, [world.product])
     with pytest.raises(ValidationError, match="at most 500 characters"):
         flow.do_save_commitment(maker, application, {}, [("warranty", "保" * 501)])
     with pytest.raises(ValidationError, match="at most 2000 characters"):

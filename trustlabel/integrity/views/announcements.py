@@ -115,21 +115,33 @@ def _edit_page(request, announcement, form=None, attachment_form=None):
     return render(request, "integrity/announcements/edit.html", context)
 
 
+def _change(request, announcement, save, done: str, **form):
+    """A change made on a draft's edit page with the one bound form in `form` (by its name
+    on the page): `save(cleaned_data)` if it is valid, then back to the page; a refusal is
+    shown beside the form."""
+    (bound,) = form.values()
+    if bound.is_valid():
+        try:
+            save(bound.cleaned_data)
+        except ValidationError as e:
+            add_action_errors(bound, e)
+        else:
+            messages.success(request, done)
+            return redirect("programmes:announcement-edit", pk=announcement.pk)
+    return _edit_page(request, announcement, **form)
+
+
 @association_page
 def announcement_edit(request, pk: int):
     announcement = get_object_or_404(Announcement, pk=pk)
     if request.method != "POST":
         return _edit_page(request, announcement)
     form = AnnouncementForm(request.POST, instance=Announcement.objects.get(pk=pk))
-    if form.is_valid():
-        try:
-            actions.do_save_announcement(request.actor, announcement, **form.cleaned_data)
-        except ValidationError as e:
-            add_action_errors(form, e)
-        else:
-            messages.success(request, _("The draft is saved."))
-            return redirect("programmes:announcement-edit", pk=pk)
-    return _edit_page(request, announcement, form=form)
+
+    def save(fields):
+        actions.do_save_announcement(request.actor, announcement, **fields)
+
+    return _change(request, announcement, save, _("The draft is saved."), form=form)
 
 
 @require_POST
@@ -137,17 +149,11 @@ def announcement_edit(request, pk: int):
 def attachment_add(request, pk: int):
     announcement = get_object_or_404(Announcement, pk=pk)
     form = AttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            actions.do_add_attachment(
-                request.actor, announcement, form.cleaned_data["title"], form.cleaned_data["file"]
-            )
-        except ValidationError as e:
-            add_action_errors(form, e)
-        else:
-            messages.success(request, _("The file is attached."))
-            return redirect("programmes:announcement-edit", pk=pk)
-    return _edit_page(request, announcement, attachment_form=form)
+
+    def attach(fields):
+        actions.do_add_attachment(request.actor, announcement, fields["title"], fields["file"])
+
+    return _change(request, announcement, attach, _("The file is attached."), attachment_form=form)
 
 
 @require_POST

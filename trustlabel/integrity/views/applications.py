@@ -76,13 +76,8 @@ def _no_longer_editable(request, application):
 
 @portal_page
 def applications(request):
-    rows = visible_applications(request.actor)
     filters = ApplicationFilterForm(request.GET)
-    if filters.is_valid():
-        if filters.cleaned_data["programme"]:
-            rows = rows.filter(programme=filters.cleaned_data["programme"])
-        if filters.cleaned_data["status"]:
-            rows = rows.filter(status=filters.cleaned_data["status"])
+    rows = filters.narrow(visible_applications(request.actor))
     rows, enterprise_form = filter_by_enterprise(request, rows)
     page, query = page_of(request, rows)
     return render(
@@ -125,7 +120,7 @@ def render_detail(request, application: Application, **forms):
         "promises": application.service_promises.all(),
         "covered": covered,
         "documents": application.documents.all(),
-        "trail": application.steps.select_related("user", "organisation"),
+        "trail": list(application.steps.select_related("user", "organisation")),
         "missing": flow.missing_parts(application) if application.is_editable else [],
         "versions": _versions(application),
         "certificate": certificate,
@@ -204,57 +199,63 @@ def application_create(request, programme: int):
     )
 
 
-def _step(request, pk: int, prefix: str, take):
-    """A POST that moves the application on: `take(actor, application, comment)`;
-    refusals are shown on the application's page."""
+def take_step(request, pk: int, form, do, done):
+    """A POST that moves the application on: `do(actor, application, comment)` returns the
+    application to show next and `done(it)` what to tell; a refusal is shown on the
+    application's page, beside `form`."""
     application = _application(request, pk)
-    form = CommentForm(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            result = take(request.actor, application, form.cleaned_data["comment"])
+            shown = do(request.actor, application, form.cleaned_data["comment"])
         except ValidationError as e:
             add_action_errors(form, e)
         else:
-            return result
+            messages.success(request, done(shown))
+            return redirect("programmes:application", pk=shown.pk)
     application.refresh_from_db()
-    return render_detail(request, application, **{f"{prefix}_form": form})
+    return render_detail(request, application, **{f"{form.prefix}_form": form})
 
 
 @require_POST
 @portal_page
 def submit(request, pk: int):
-    def take(actor, application, comment):
-        flow.do_submit(actor, application, comment)
-        messages.success(request, _("Your application is submitted to the association."))
-        return redirect("programmes:application", pk=pk)
-
-    return _step(request, pk, "submit", take)
+    return take_step(
+        request,
+        pk,
+        CommentForm(request.POST, prefix="submit"),
+        flow.do_submit,
+        lambda _application: _("Your application is submitted to the association."),
+    )
 
 
 @require_POST
 @portal_page
 def withdraw(request, pk: int):
-    def take(actor, application, comment):
-        flow.do_withdraw(actor, application, comment)
-        messages.success(request, _("The application is withdrawn."))
-        return redirect("programmes:application", pk=pk)
-
-    return _step(request, pk, "withdraw", take)
+    return take_step(
+        request,
+        pk,
+        CommentForm(request.POST, prefix="withdraw"),
+        flow.do_withdraw,
+        lambda _application: _("The application is withdrawn."),
+    )
 
 
 @require_POST
 @portal_page
 def revise(request, pk: int):
-    def take(actor, application, comment):
-        revision = flow.do_start_revision(actor, application)
-        messages.success(
-            request,
-            _("Version %(v)s is a draft; the approved version stays in force until it is approved.")
-            % {"v": revision.version},
-        )
-        return redirect("programmes:application", pk=revision.pk)
+    def start(actor, application, comment):
+        return flow.do_start_revision(actor, application)
 
-    return _step(request, pk, "revise", take)
+    return take_step(
+        request,
+        pk,
+        CommentForm(request.POST, prefix="revise"),
+        start,
+        lambda revision: (
+            _("Version %(v)s is a draft; the approved version stays in force until it is approved.")
+            % {"v": revision.version}
+        ),
+    )
 
 
 @portal_page

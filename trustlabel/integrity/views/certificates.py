@@ -124,14 +124,11 @@ def pdf_response(certificate: Certificate, lang: str | None) -> HttpResponse:
 @holder_or_association_page
 def certificates(request):
     """The enterprise's certificates; the association's view of all of them."""
-    rows = scoped(request.actor, _certificates())
     filters = CertificateFilterForm(request.GET)
+    rows = filters.narrow(scoped(request.actor, _certificates()))
     today = timezone.localdate()
-    if filters.is_valid():
-        if filters.cleaned_data["programme"]:
-            rows = rows.filter(programme=filters.cleaned_data["programme"])
-        if filters.cleaned_data["state"]:
-            rows = in_state(rows, filters.cleaned_data["state"], today)
+    if filters.is_valid() and filters.cleaned_data["state"]:
+        rows = in_state(rows, filters.cleaned_data["state"], today)
     rows, enterprise_form = filter_by_enterprise(request, rows)
     page, query = page_of(request, rows)
     for certificate in page:

@@ -1,19 +1,16 @@
 """The association's review of applications: the queue, and each review step."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from trustlabel.accounts.forms import add_action_errors
 from trustlabel.accounts.views import page_of
 
 from ..actions import applications as flow
 from ..forms.applications import ApplicationFilterForm, ReviewForm
 from ..models import Application
-from .applications import render_detail
+from .applications import take_step
 from .programmes import association_page
 
 UNDER_REVIEW = (
@@ -39,12 +36,7 @@ def reviews(request):
         .order_by("submitted_at", "pk")
     )
     filters = ApplicationFilterForm(request.GET)
-    if filters.is_valid():
-        if filters.cleaned_data["programme"]:
-            rows = rows.filter(programme=filters.cleaned_data["programme"])
-        if filters.cleaned_data["status"]:
-            rows = rows.filter(status=filters.cleaned_data["status"])
-    page, query = page_of(request, rows)
+    page, query = page_of(request, filters.narrow(rows))
     return render(
         request,
         "integrity/applications/reviews.html",
@@ -55,22 +47,16 @@ def reviews(request):
 @require_POST
 @association_page
 def review(request, pk: int):
-    application = get_object_or_404(Application, pk=pk)
     form = ReviewForm(request.POST, prefix="review")
-    if form.is_valid():
-        take, done = STEPS[form.cleaned_data["action"]]
-        try:
-            application = take(request.actor, application, form.cleaned_data["comment"])
-        except ValidationError as e:
-            add_action_errors(form, e)
-        else:
-            messages.success(request, str(done) if done else _approval_message(application))
-            return redirect("programmes:application", pk=pk)
-    application = get_object_or_404(
-        Application.objects.select_related("programme", "organisation", "first_approval_by"),
-        pk=pk,
-    )
-    return render_detail(request, application, review_form=form)
+
+    def do(actor, application, comment):
+        return STEPS[form.cleaned_data["action"]][0](actor, application, comment)
+
+    def done(application):
+        message = STEPS[form.cleaned_data["action"]][1]
+        return str(message) if message else _approval_message(application)
+
+    return take_step(request, pk, form, do, done)
 
 
 def _approval_message(application: Application) -> str:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from trustlabel.accounts.tests.roles import ROLES, client_for, headers_for
+from trustlabel.accounts.tests.roles import ROLES, client_for, get_as, headers_for, status_of
 from trustlabel.regions.actions import do_set_sales_regions
 from trustlabel.trace import actions as trace
 from trustlabel.trace.labels import label_epc
@@ -45,9 +45,7 @@ PAGES = {
 @pytest.mark.parametrize("url", PAGES)
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_as_every_role(world, scene, url, role):
-    expected = dict(zip(ROLES, PAGES[url], strict=True))[role]
-    response = client_for(world, role).get(url.format(**scene))
-    assert response.status_code == expected, response.content[:300]
+    get_as(world, role, url.format(**scene), PAGES[url])
 
 
 def test_the_outsider_does_not_find_anothers_item(world, scene):
@@ -72,7 +70,7 @@ FORMS = {
 @pytest.mark.parametrize(("url", "form"), WRITES)
 @pytest.mark.parametrize("role", ROLES)
 def test_every_write_as_every_role(world, scene, url, form, role):
-    expected = dict(zip(ROLES, WRITES[(url, form)], strict=True))[role]
+    expected = status_of(role, WRITES[(url, form)])
     response = client_for(world, role).post(url.format(**scene), FORMS[form])
     assert response.status_code == expected
     if role == "anonymous":
@@ -119,7 +117,7 @@ def _filled(value, scene):
 @pytest.mark.parametrize(("method", "url", "body", "statuses"), API)
 @pytest.mark.parametrize("role", ROLES)
 def test_every_endpoint_as_every_role(world, scene, method, url, body, statuses, role, client):
-    expected = dict(zip(ROLES, statuses, strict=True))[role]
+    expected = status_of(role, statuses)
     send = getattr(client, method)
     kwargs = {"headers": headers_for(world, role)}
     if body is not None:

@@ -14,7 +14,11 @@ from django.utils import timezone
 from trustlabel.accounts.tests.roles import ROLES, client_for
 from trustlabel.catalog import actions as catalog
 from trustlabel.codes import actions as codes
+from trustlabel.trace import actions as trace
+from trustlabel.trace.tests.test_recalls import TEXTS as RECALL
 from trustlabel.verify.core import CheckContext, verify
+from trustlabel.verify.models import ScanLog, VerdictKind
+from trustlabel.verify.portal_views import CHART_COLOURS, checks_per_day
 
 PAGE = {
     "anonymous": 302,
@@ -187,6 +191,33 @@ def test_it_charts_checks_per_day_with_a_table_for_readers_without_javascript(wo
     assert names == {"Genuine", "Genuine, checked before", "Suspected copy"}
     assert b"vendor/echarts.min.js" in response.content
     assert f"<tr><td>{checks.day2.isoformat()}</td>".encode() in response.content
+
+
+def test_the_chart_counts_every_check_whatever_its_verdict(world):
+    assert set(CHART_COLOURS) == set(VerdictKind)
+    pending = codes.do_create_label_order(
+        world.enterprise.actor, world.product, world.lot, 5, "open"
+    )
+    assert verify(world.code(pending, 0)).kind == "not_activated"
+    assert verify(world.code(index=0)).kind == "genuine"
+    trace.do_open_recall(world.enterprise.actor, [world.lot], **RECALL)
+    assert verify(world.code(index=1)).kind == "recalled"
+    chart = chart_of(client_for(world, "admin").get(reverse("scans:log")))
+    assert (
+        sum(chart["totals"])
+        == ScanLog.objects.filter(organisation=world.enterprise.organisation).count()
+        == 3
+    )
+    names = {series["name"] for series in chart["series"]}
+    assert names == {"Genuine", "Not activated", "Recalled"}
+
+
+def test_a_chart_per_month_has_every_month_of_the_range(world, checks):
+    first = checks.day1.replace(day=1)
+    chart = checks_per_day(ScanLog.objects.all(), first, first + dt.timedelta(days=70), "month")
+    assert len(chart["days"]) == 3
+    assert chart["days"][0] == first.strftime("%Y-%m")
+    assert sum(chart["totals"]) == ScanLog.objects.count()
 
 
 def copies_of(response) -> str:

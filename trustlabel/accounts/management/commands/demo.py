@@ -113,6 +113,9 @@ class Command(BaseCommand):
             out(f"  {item['label']}: {item['code']}")
             out(f"      {item['url']}")
         out("")
+        out(f"Directory of committed enterprises: {base}/integrity/")
+        certificate = f"{base}/integrity/certificates/{result['certificate']}/"
+        out(f"The demo enterprise's certificate: {certificate}")
         out(f"Public ledger: {base}/ledger/checkpoint, its key at {base}/ledger/key")
         out("(the ledger's writer, started with the server, signs a checkpoint within a second)")
         out("")
@@ -173,23 +176,42 @@ class Command(BaseCommand):
         logins["reviewer"] = {"username": reviewer.username, "password": password}
         programmes = integrity_demo.build_programmes(keeper)
         stable = next(p for p in programmes if p.kind == "stable_qualified")
-        integrity_demo.build_approved_application(
+        maker = Actor.of_user(logins_user("enterprise"))
+        air_conditioner = Product.objects.get(gtin=PRODUCTS["enterprise"][0][0])
+        approved = integrity_demo.build_approved_application(
             stable,
-            Actor.of_user(logins_user("enterprise")),
+            maker,
             (keeper, Actor.of_user(reviewer)),
-            Product.objects.get(gtin=PRODUCTS["enterprise"][0][0]),
+            air_conditioner,
             [
                 ("business_licence", "营业执照（演示）", demo_document("business licence")),
                 ("inspection_report", "检验报告（演示）", demo_document("inspection report")),
             ],
         )
+        marked = LabelOrder.objects.filter(programme=stable).order_by("pk").first()
+        if marked is None:
+            marked = codes.do_create_label_order(
+                maker,
+                air_conditioner,
+                air_conditioner.lots.first(),
+                500,
+                "open",
+                programme=stable,
+            )
+            trace.do_commission_order(maker, marked)
         base = settings.TRUSTLABEL_BASE_URL
         first_open, second_open = [o for o in orders if o.layout == "open"][:2]
-        maker = Actor.of_user(User.objects.get(username="demo-enterprise"))
         self.logistics(maker, Actor.of_user(logins_user("distributor")), first_open)
         scratch = next(o for o in orders if o.layout == "scratch")
         sample = []
-        for label, order in (("open label", first_open), ("open label", second_open)):
+        for label, order in (
+            ("open label", first_open),
+            ("open label", second_open),
+            (
+                f"open label under the programme {stable.code} (its mark, the maker's promise)",
+                marked,
+            ),
+        ):
             code = code_key(order.key_version).code(order.serial_start)
             sample.append(
                 {"label": label, "code": code, "url": f"{base}/01/{order.product.gtin}/21/{code}"}
@@ -207,6 +229,7 @@ class Command(BaseCommand):
             "base_url": base,
             "codes": sample,
             "case_labels": [demo_sscc(n) for n in CASES],
+            "certificate": approved.certificate.number,
             "logins": logins,
             "api_keys": {
                 r: keys[r]
