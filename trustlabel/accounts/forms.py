@@ -39,3 +39,13 @@ def add_action_errors(form: forms.Form, error: ValidationError) -> None:
     for field, errors in error.error_dict.items():
         target = field if field in form.fields and field != NON_FIELD_ERRORS else None
         form.add_error(target, errors)
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker. It takes only ISO dates, whatever the page's language:
+    in the zh-Hans format (2026/03/15) a date already set would show as an empty field."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")

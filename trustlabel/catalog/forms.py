@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trustlabel.accounts.forms import DateInput
+
 from .gtin import normalise_gtin
 from .models import InspectionReport, Product
 
@@ -39,12 +41,8 @@ class ProductForm(ProductEditForm):
 
 class LotForm(forms.Form):
     lot_number = forms.CharField(label=_("Lot number"), max_length=20)
-    production_date = forms.DateField(
-        label=_("Production date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    expiry_date = forms.DateField(
-        label=_("Expiry date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    production_date = forms.DateField(label=_("Production date"), widget=DateInput())
+    expiry_date = forms.DateField(label=_("Expiry date"), required=False, widget=DateInput())
     quantity = forms.IntegerField(label=_("Quantity made"), min_value=1, max_value=2**31 - 1)
     factory = forms.CharField(label=_("Factory"), max_length=200)
 
@@ -53,9 +51,7 @@ class ReportForm(forms.Form):
     report_number = forms.CharField(label=_("Report number"), max_length=60)
     result = forms.ChoiceField(label=_("Result"), choices=InspectionReport.Result.choices)
     inspector_name = forms.CharField(label=_("Inspecting organisation"), max_length=200)
-    inspected_on = forms.DateField(
-        label=_("Inspection date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    inspected_on = forms.DateField(label=_("Inspection date"), widget=DateInput())
     file = forms.FileField(
         label=_("Report (PDF)"), widget=forms.ClearableFileInput(attrs={"accept": ".pdf"})
     )

@@ -1,5 +1,7 @@
 """An application's commitment as one canonical document: what is hashed into the ledger
-at approval, and what anyone can recompute from the public pages to check it."""
+at approval. The directory serves it as these bytes (`directory:commitment`), so anyone
+can hash them and compare with the ledger's record; the files it names appear only by
+their SHA-256."""
 
 import hashlib
 import json

@@ -20,6 +20,7 @@ urlpatterns = [
     path("products/", directory.products, name="products"),
     path("enterprises/<int:pk>/", directory.enterprise, name="enterprise"),
     path("products/<int:pk>/", directory.product, name="product"),
+    path("commitments/<int:pk>.json", directory.commitment, name="commitment"),
     # --- certificate checks (views/certificates.py)
     path("certificates/<str:number>/", certificates.check, name="certificate"),
     path("certificates/<str:number>/pdf/", certificates.public_pdf, name="certificate-pdf"),

@@ -15,7 +15,9 @@ be quietly changed later.
   it revises, and the SHA-256 of its canonical document (`integrity.commitments`);
 - certificate, when one is issued: number, holder, programme, products, validity, the
   commitment's hash and the SHA-256 of the PDF; certificate_revoked, with the hash of the
-  reason.
+  reason;
+- announcement, when the association publishes one (integrity.actions.announcements):
+  the hashes of its texts, of the list of approved enterprises and of its attachments.
 """
 
 import hashlib

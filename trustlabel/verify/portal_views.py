@@ -15,12 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trustlabel.accounts.access import Actor, scoped
-from trustlabel.accounts.forms import EnterpriseFilterForm
+from trustlabel.accounts.forms import DateInput, EnterpriseFilterForm
 from trustlabel.accounts.views import page_of, portal_page
 from trustlabel.catalog.models import Product
 from trustlabel.codes.keys import code_key
 from trustlabel.codes.models import LabelOrder
-from trustlabel.integrity.forms import DateInput
 
 from .models import Channel, CodeCheckStats, ScanLog, VerdictKind
 

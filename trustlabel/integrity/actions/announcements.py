@@ -7,7 +7,6 @@ published notice cannot be quietly changed. A correction is a new announcement.
 """
 
 import hashlib
-import math
 import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,20 +23,9 @@ from trustlabel.regions import places
 
 from ..commitments import canonical_bytes
 from ..models import Announcement, Application, Attachment, Certificate, Programme
-from .applications import file_sha256
+from ..uploads import check_upload, extension_of, file_sha256
 
 ANNOUNCEMENT_FIELDS = ("title", "title_en", "body", "body_en", "programme", "lists_approved")
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
-
-# What a file of each allowed extension begins with; a CSV has no signature, but text
-# holds no NUL byte. Checked so that a renamed executable is not published as a "PDF".
-SIGNATURES = {
-    "pdf": (b"%PDF-",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "xlsx": (b"PK\x03\x04",),
-}
 LEDGER_KIND = "announcement"
 
 
@@ -103,37 +91,6 @@ def _delete_files(files) -> None:
         file.delete(save=False)
 
 
-def extension_of(name: str) -> str:
-    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
-
-
-def _check_file(upload, extension: str) -> None:
-    if upload.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError(
-            {
-                "file": _("The file is %(size)s MB; an attachment may be at most %(limit)s MB.")
-                % {
-                    # Rounded up: a file just over the limit must not read as "20.0 MB".
-                    "size": f"{math.ceil(upload.size * 10 / 1024 / 1024) / 10:.1f}",
-                    "limit": MAX_ATTACHMENT_BYTES // 1024 // 1024,
-                }
-            }
-        )
-    if upload.size == 0:
-        raise ValidationError({"file": _("The file is empty.")})
-    head = upload.read(8192)
-    upload.seek(0)
-    signatures = SIGNATURES.get(extension)
-    looks_wrong = not head.startswith(signatures) if signatures is not None else b"\x00" in head
-    if looks_wrong:
-        raise ValidationError(
-            {
-                "file": _("The file is named .%(extension)s but its content is not of that type.")
-                % {"extension": extension}
-            }
-        )
-
-
 @transaction.atomic
 def do_add_attachment(actor: Actor, announcement: Announcement, title: str, file) -> Attachment:
     """Attach a file to a draft, with its size and SHA-256 for the public to check."""
@@ -144,7 +101,7 @@ def do_add_attachment(actor: Actor, announcement: Announcement, title: str, file
     # Stored under a random name: a draft's file must not be found by guessing its name.
     attachment.file.name = ".".join(filter(None, [secrets.token_hex(16), extension]))
     attachment.full_clean(exclude=["sha256"])  # the allowed types: the model's validator
-    _check_file(file, extension)
+    check_upload(file)
     attachment.sha256 = file_sha256(file)
     attachment.size = file.size
     attachment.save()

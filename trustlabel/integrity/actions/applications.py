@@ -13,10 +13,9 @@ allowed from the state it finds, and writes a `ReviewStep` to the audit trail. A
 freezes the content, puts its hash in the ledger and issues the certificate.
 """
 
-import hashlib
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,11 +32,13 @@ from ..models import (
     CoveredProduct,
     DeclaredStandard,
     Indicator,
+    Member,
     Programme,
     ReviewStep,
     ServicePromise,
     SupportingDocument,
 )
+from ..uploads import check_upload, file_sha256
 
 Status = Application.Status
 Step = ReviewStep.Action
@@ -140,6 +141,15 @@ def do_start_application(actor: Actor, programme: Programme, products) -> Applic
     """A new draft application of the actor's enterprise to an open programme."""
     if not actor.is_enterprise:
         raise PermissionDenied
+    member = Member.objects.filter(organisation=actor.organisation).first()
+    if member is not None and member.status in (Member.Status.SUSPENDED, Member.Status.LAPSED):
+        raise ValidationError(
+            _(
+                "Your membership is %(status)s: the association accepts applications "
+                "only from members in good standing."
+            )
+            % {"status": member.get_status_display().lower()}
+        )
     if not programme.is_open():
         raise ValidationError(
             _("Applications to %(programme)s are open from %(opens)s to %(closes)s.")
@@ -251,14 +261,6 @@ def do_set_products(actor: Actor, application: Application, products) -> Applica
 INDICATOR_FIELDS = ("name", "value", "unit", "test_method")
 
 
-def file_sha256(f) -> str:
-    digest = hashlib.sha256()
-    for chunk in f.chunks():
-        digest.update(chunk)
-    f.seek(0)
-    return digest.hexdigest()
-
-
 @transaction.atomic
 def do_declare_standard(
     actor: Actor,
@@ -282,6 +284,7 @@ def do_declare_standard(
     standard = standard or DeclaredStandard(covered=covered)
     standard.kind, standard.number, standard.name, standard.status = kind, number, name, status
     if text is not None:
+        check_upload(text, "text")
         standard.text = text
         standard.text_sha256 = file_sha256(text)
     standard.full_clean(validate_constraints=False)
@@ -341,8 +344,9 @@ def do_attach_document(
     document = SupportingDocument(
         application=application, kind=kind, title=title.strip(), file=file
     )
+    document.full_clean(exclude=["sha256"])  # the allowed types: the model's validator
+    check_upload(file)
     document.sha256 = file_sha256(file)
-    document.full_clean()
     document.save()
     return document
 
@@ -437,12 +441,14 @@ def do_start_revision(actor: Actor, application: Application) -> Application:
         raise PermissionDenied
     if not application.is_current:
         raise ValidationError(_("Only the commitment in force can be revised."))
-    if hasattr(application, "revision"):
-        raise ValidationError(_("This commitment already has a revision."))
+    # Revisions withdrawn or rejected keep their numbers: versions are never reused.
+    last = Application.objects.filter(
+        organisation=application.organisation, programme=application.programme
+    ).aggregate(last=Max("version"))["last"]
     revision = Application(
         programme=application.programme,
         organisation=application.organisation,
-        version=application.version + 1,
+        version=last + 1,
         revises=application,
         service_note=application.service_note,
         created_by=actor.user,
@@ -611,7 +617,7 @@ def available_steps(actor: Actor, application: Application) -> frozenset[str]:
             steps |= {"edit", "submit"}
         if status in (Status.DRAFT, Status.SUBMITTED, Status.RETURNED):
             steps.add("withdraw")
-        if application.is_current and not hasattr(application, "revision"):
+        if application.is_current and not application.revisions.filter(status__in=Application.OPEN):
             steps.add("revise")
     if actor.is_association and actor.user is not None:
         if status == Status.SUBMITTED:

@@ -170,6 +170,7 @@ def do_request_certificate_batch(actor: Actor, programme: Programme) -> Certific
     if not actor.is_association:
         raise PermissionDenied
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    _give_up_stalled(programme)
     if CertificateBatch.objects.filter(
         programme=programme, status__in=[Batch.QUEUED, Batch.RUNNING]
     ).exists():
@@ -192,6 +193,27 @@ def do_request_certificate_batch(actor: Actor, programme: Programme) -> Certific
     return batch
 
 
+# A batch that has not moved for this long lost its worker (stopped, or never started).
+STALLED_AFTER = dt.timedelta(minutes=10)
+
+
+def _give_up_stalled(programme: Programme) -> None:
+    """Mark a programme's stalled batch failed, so that a new one may take over; the
+    certificates it issued stand, and its task, should it still run, finds it failed."""
+    CertificateBatch.objects.filter(
+        programme=programme,
+        status__in=[Batch.QUEUED, Batch.RUNNING],
+        updated_at__lt=timezone.now() - STALLED_AFTER,
+    ).update(
+        status=Batch.FAILED,
+        finished_at=timezone.now(),
+        error=_(
+            "This batch stopped without finishing (its worker stopped or never started). "
+            "The certificates issued before it stand."
+        ),
+    )
+
+
 def _queue_batch(batch: CertificateBatch) -> None:
     from ..tasks import issue_certificate_batch
 
@@ -210,7 +232,7 @@ def do_run_certificate_batch(batch_id: int) -> None:
     they will get."""
     now = timezone.now()
     claimed = CertificateBatch.objects.filter(pk=batch_id, status=Batch.QUEUED).update(
-        status=Batch.RUNNING, started_at=now
+        status=Batch.RUNNING, started_at=now, updated_at=now
     )
     if not claimed:  # run already, or gone
         log.info("certificate batch %s is not waiting; skipped", batch_id)
@@ -227,7 +249,7 @@ def do_run_certificate_batch(batch_id: int) -> None:
             for application, draft in _drafted(ids, programme, pool):
                 with transaction.atomic():
                     do_issue_certificate(application, draft)
-                    progress.update(done=F("done") + 1)
+                    progress.update(done=F("done") + 1, updated_at=timezone.now())
                 application = None
     except Exception as e:
         _fail(batch_id, application, e)

@@ -1,8 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..actions.announcements import ANNOUNCEMENT_FIELDS, MAX_ATTACHMENT_BYTES
+from ..actions.announcements import ANNOUNCEMENT_FIELDS
 from ..models import Announcement, Programme
+from ..uploads import MAX_UPLOAD_BYTES
 from .programmes import ProgrammeChoiceField
 
 
@@ -37,7 +38,7 @@ class AttachmentForm(forms.Form):
         kwargs.setdefault("auto_id", "id_attachment_%s")
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _("PDF, PNG, JPEG, XLSX or CSV, at most %(limit)s MB.") % {
-            "limit": MAX_ATTACHMENT_BYTES // 1024 // 1024
+            "limit": MAX_UPLOAD_BYTES // 1024 // 1024
         }
 
 

@@ -3,9 +3,10 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from trustlabel.accounts.forms import DateInput
+
 from ..actions.benchmarks import NOTE_LENGTH, participants
 from ..models import BenchmarkNote, Programme
-from . import DateInput
 
 
 class ProgrammeChoiceField(forms.ModelChoiceField):

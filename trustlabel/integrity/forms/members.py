@@ -2,13 +2,13 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from trustlabel.accounts.forms import DateInput
 from trustlabel.regions import places
 from trustlabel.regions.models import Division
 
 from .. import uscc
 from ..actions import EDITABLE
 from ..models import Industry, Member
-from . import DateInput
 
 
 class DivisionChoiceField(forms.ModelChoiceField):

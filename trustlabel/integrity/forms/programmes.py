@@ -2,9 +2,10 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from trustlabel.accounts.forms import DateInput
+
 from ..actions.applications import PROGRAMME_FIELDS
 from ..models import Programme, SupportingDocument
-from . import DateInput
 
 
 class ProgrammeChoiceField(forms.ModelChoiceField):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from trustlabel.accounts.models import Organisation
+from trustlabel.storage import private_storage
 
 from .programmes import Application, Programme
 
@@ -40,7 +41,10 @@ class Certificate(models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
     # The Chinese PDF as issued; its SHA-256 is in the ledger.
-    pdf = models.FileField(upload_to="certificates/", blank=True, editable=False)
+    # Served by the check page's view (rate limited), not as a guessable media file.
+    pdf = models.FileField(
+        upload_to="certificates/", storage=private_storage, blank=True, editable=False
+    )
     pdf_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revocation_reason = models.TextField(_("reason for revocation"), blank=True)
@@ -109,6 +113,8 @@ class CertificateBatch(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Moves with every certificate issued: a batch that stops moving lost its worker.
+    updated_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

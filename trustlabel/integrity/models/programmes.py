@@ -169,13 +169,14 @@ class Application(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
     version = models.PositiveSmallIntegerField(_("commitment version"), default=1)
-    revises = models.OneToOneField(
+    # A version in force may see revisions withdrawn or rejected before one is approved.
+    revises = models.ForeignKey(
         "self",
         verbose_name=_("revises"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="revision",
+        related_name="revisions",
     )
     service_note = models.TextField(
         _("further service commitments"),

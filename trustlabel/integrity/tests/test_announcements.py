@@ -279,7 +279,7 @@ def test_a_removed_attachment_is_gone(world, django_capture_on_commit_callbacks)
         (
             "huge.pdf",
             b"%PDF-" + b"0" * (20 * 1024 * 1024),
-            "The file is 20.1 MB; an attachment may be at most 20 MB.",
+            "The file is 20.1 MB; a file may be at most 20 MB.",
         ),
         ("empty.pdf", b"", "The submitted file is empty."),
     ],

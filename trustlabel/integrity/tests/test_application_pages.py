@@ -388,7 +388,7 @@ def test_a_revision_through_the_pages(world, scene):
     assert 'id="revise-form"' not in old  # one revision at a time
     response = client.post(f"{BASE}applications/{scene['approved']}/revise/")
     assert response.status_code == 200
-    assert "This commitment already has a revision." in response.content.decode()
+    assert "already has an open application" in response.content.decode()
 
 
 def test_the_commitment_form(world, scene):

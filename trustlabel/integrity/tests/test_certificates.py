@@ -185,6 +185,20 @@ def test_a_revision_approved_replaces_the_certificate(world, approved, reviewers
     assert f'href="/integrity/certificates/{new.number}/"' in page.text
 
 
+def test_a_revoked_certificate_links_the_one_issued_since(world, approved, reviewers, anon):
+    old = certificates.do_revoke_certificate(
+        world.association.actor, approved.certificate, "抽检不合格"
+    )
+    maker = world.enterprise.actor
+    revision = flow.do_start_revision(maker, approved)
+    flow.do_submit(maker, revision)
+    approve(revision, reviewers)
+    new = Certificate.objects.get(application=revision)
+    page = anon.get(f"/integrity/certificates/{old.number}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert 'data-state="revoked"' in page.text and "抽检不合格" in page.text
+    assert f'href="/integrity/certificates/{new.number}/"' in page.text
+
+
 def test_it_expires_after_its_validity(world, approved, anon, monkeypatch):
     certificate = approved.certificate
     after = certificate.valid_until + dt.timedelta(days=1)
@@ -304,6 +318,28 @@ def test_a_batch_is_refused_when_nothing_is_owed_or_one_is_running(
     assert waiting.status == CertificateBatch.Status.DONE
     certificates.do_run_certificate_batch(waiting.pk)  # a task run twice does nothing more
     assert Certificate.objects.count() == 1
+
+
+def test_a_batch_that_stopped_moving_gives_way_to_a_new_one(
+    world, batch_programme, reviewers, django_capture_on_commit_callbacks
+):
+    """A worker stopped mid-batch leaves it running; once it has not moved for
+    STALLED_AFTER, a new request marks it failed and takes over."""
+    approved_enterprises(batch_programme, reviewers, 2)
+    association = world.association.actor
+    with django_capture_on_commit_callbacks(execute=False):  # its worker never comes
+        stalled = certificates.do_request_certificate_batch(association, batch_programme)
+    with pytest.raises(ValidationError, match="already being issued"):
+        certificates.do_request_certificate_batch(association, batch_programme)
+    long_ago = timezone.now() - certificates.STALLED_AFTER - dt.timedelta(seconds=1)
+    CertificateBatch.objects.filter(pk=stalled.pk).update(updated_at=long_ago)
+    batch = request_batch(world, batch_programme, django_capture_on_commit_callbacks)
+    assert (batch.status, batch.done) == (CertificateBatch.Status.DONE, 2)
+    stalled.refresh_from_db()
+    assert stalled.status == CertificateBatch.Status.FAILED
+    assert "stopped without finishing" in stalled.error
+    certificates.do_run_certificate_batch(stalled.pk)  # its task, should it come, does nothing
+    assert Certificate.objects.count() == 2
 
 
 def test_a_failed_batch_keeps_what_it_issued_and_the_next_one_continues(

@@ -16,7 +16,7 @@ from trustlabel.integrity import directory
 from trustlabel.integrity.actions import applications as flow
 from trustlabel.integrity.actions import do_update_member
 from trustlabel.integrity.actions.certificates import do_revoke_certificate
-from trustlabel.integrity.models import ListedEnterprise, ListedProduct
+from trustlabel.integrity.models import Application, ListedEnterprise, ListedProduct
 from trustlabel.integrity.tests.conftest import STATEMENTS, fill_application, make_programme
 from trustlabel.integrity.views import directory as views
 from trustlabel.regions.models import Division
@@ -397,6 +397,31 @@ def test_the_enterprise_page_shows_the_version_history(scene):
         assert entry is not None
         marker = f'data-ledger-index="{entry.index if entry.index is not None else ""}"'
         assert marker in history
+
+
+def test_anyone_can_hash_an_approved_commitment_and_match_the_ledger(scene, anon):
+    import hashlib
+    import json
+
+    from trustlabel.ledger.records import entry_of
+
+    for version in (scene.v1, scene.v2):
+        response = anon.get(f"/integrity/commitments/{version.pk}.json")
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("application/json")
+        digest = hashlib.sha256(response.content).hexdigest()
+        assert digest == version.content_sha256
+        recorded = json.loads(bytes(entry_of(version, "commitment").data))
+        assert digest in json.dumps(recorded)
+        assert json.loads(response.content)["version"] == version.version
+    html = found(f"/integrity/enterprises/{scene.gree.organisation.pk}/")
+    assert f'href="/integrity/commitments/{scene.v1.pk}.json"' in html
+    # Nothing not approved is served.
+    for party in (scene.drafter, scene.rejected):
+        for application in Application.objects.filter(organisation=party.organisation):
+            assert application.status != "approved"
+            url = f"/integrity/commitments/{application.pk}.json"
+            assert anon.get(url).status_code == 404
 
 
 def test_a_product_page_shows_its_maker_programmes_declarations_and_certificate(scene):

@@ -10,6 +10,7 @@ one writes exactly one step with its from/to status, user, organisation and comm
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from trustlabel.accounts import actions as accounts
@@ -18,11 +19,13 @@ from trustlabel.accounts.models import ApiKey, User
 from trustlabel.catalog import actions as catalog
 from trustlabel.conftest import PASSWORD, pdf_upload
 from trustlabel.integrity.actions import applications as flow
+from trustlabel.integrity.actions import do_update_member
 from trustlabel.integrity.models import (
     Application,
     Certificate,
     CommitmentItem,
     DeclaredStandard,
+    Member,
     ReviewStep,
 )
 
@@ -399,7 +402,7 @@ def test_a_revision_replaces_the_approved_version_only_when_approved(world, appr
     assert flow.current_application(world.enterprise.organisation.pk, approved.programme) == (
         approved
     )
-    with pytest.raises(ValidationError, match="already has a revision"):
+    with pytest.raises(ValidationError, match="already has an open application"):
         flow.do_start_revision(maker, approved)
     flow.do_approve(second, revision)
     approved.refresh_from_db()
@@ -433,6 +436,10 @@ def test_a_withdrawn_revision_leaves_the_approved_version_in_force(world, approv
     approved.refresh_from_db()
     assert approved.is_current
     assert approved.certificate.state() == Certificate.State.VALID
+    # The enterprise may revise again; the withdrawn version keeps its number.
+    again = flow.do_start_revision(maker, approved)
+    assert (again.version, again.revises_id) == (3, approved.pk)
+    assert list(approved.revisions.order_by("version")) == [revision, again]
 
 
 def test_an_abolished_standard_blocks_submission(world, application):
@@ -619,3 +626,36 @@ def test_a_programme_code_stays_once_enterprises_apply(world, programme):
     flow.do_save_programme(association, programme, code="315-2026a", name="新名称")
     programme.refresh_from_db()
     assert (programme.code, programme.name) == ("315-2026a", "新名称")
+
+
+@pytest.mark.parametrize("standing", ["suspended", "lapsed"])
+def test_a_member_not_in_good_standing_cannot_apply(world, programme, standing):
+    member = Member.objects.get(organisation=world.enterprise.organisation)
+    do_update_member(world.association.actor, member, status=standing)
+    with pytest.raises(ValidationError, match="only from members in good standing"):
+        flow.do_start_application(world.enterprise.actor, programme, [world.product])
+    assert not Application.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("licence.pdf", b"<html>not a pdf</html>", "is named .pdf but its content is not"),
+        ("licence.pdf", b"", "The file is empty."),
+        ("licence.pdf", b"%PDF-" + b"0" * (20 * 1024 * 1024), "a file may be at most 20 MB"),
+    ],
+)
+def test_uploads_are_checked_before_they_are_kept(world, application, name, content, message):
+    maker = world.enterprise.actor
+    upload = SimpleUploadedFile(name, content, "application/pdf")
+    with pytest.raises(ValidationError, match=message):
+        flow.do_attach_document(maker, application, "business_licence", "营业执照", upload)
+    assert not application.documents.exists()
+    covered = application.covered_products.get()
+    upload.seek(0)
+    with pytest.raises(ValidationError, match=message) as refused:
+        flow.do_declare_standard(
+            maker, covered, "enterprise", "Q/GREE 001-2024", "企业标准", text=upload
+        )
+    assert "text" in refused.value.message_dict
+    assert not covered.standards.exists()

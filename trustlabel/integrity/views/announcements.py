@@ -18,6 +18,7 @@ from trustlabel.ledger import records
 from ..actions import announcements as actions
 from ..forms.announcements import AnnouncementFilterForm, AnnouncementForm, AttachmentForm
 from ..models import Announcement, Attachment
+from ..uploads import extension_of
 from .members import association_page
 
 CONTENT_TYPES = {
@@ -53,7 +54,7 @@ def listed_rows(approved: list[dict], language: str) -> list[dict]:
 
 
 def _file_response(attachment: Attachment) -> FileResponse:
-    extension = actions.extension_of(attachment.file.name)
+    extension = extension_of(attachment.file.name)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:

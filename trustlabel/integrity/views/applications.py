@@ -88,15 +88,13 @@ def applications(request):
 
 
 def _versions(application: Application) -> list[Application]:
-    """The chain of versions this application belongs to, oldest first."""
-    chain = [application]
-    while chain[0].revises_id is not None:
-        chain.insert(0, Application.objects.get(pk=chain[0].revises_id))
-    later = Application.objects.filter(revises=chain[-1]).first()
-    while later is not None:
-        chain.append(later)
-        later = Application.objects.filter(revises=later).first()
-    return chain
+    """Every application of the enterprise to the programme, oldest version first: the
+    versions in force and replaced, and revisions withdrawn or rejected."""
+    return list(
+        Application.objects.filter(
+            organisation_id=application.organisation_id, programme_id=application.programme_id
+        ).order_by("version", "created_at", "pk")
+    )
 
 
 def render_detail(request, application: Application, **forms):

@@ -2,7 +2,8 @@
 programmes and their products, and read each one's commitments, declarations,
 certificates and history. Searches are rate limited per client address."""
 
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -13,8 +14,9 @@ from trustlabel.verify.clients import client_ip
 from trustlabel.verify.ratelimit import Limit, check_limits
 
 from .. import directory
+from ..commitments import canonical_bytes, commitment_document
 from ..forms.directory import DirectoryForm
-from ..models import Certificate
+from ..models import Application, Certificate
 
 # Enough for a person paging through results; not for copying the directory wholesale.
 SEARCHES_PER_CLIENT = Limit("directory-ip", 60, 60)
@@ -130,3 +132,20 @@ def product(request, pk: int):
         "integrity/directory/product.html",
         {"product": found, "member": member, "coverings": coverings},
     )
+
+
+@require_GET
+def commitment(request, pk: int):
+    """An approved commitment as the canonical document whose SHA-256 the ledger holds:
+    anyone can hash these bytes and compare. The files it names appear by their hashes."""
+    application = get_object_or_404(
+        Application.objects.select_related("programme"),
+        pk=pk,
+        status=Application.Status.APPROVED,
+    )
+    response = HttpResponse(
+        canonical_bytes(commitment_document(application)),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'inline; filename="commitment-{application.pk}.json"'
+    return response
