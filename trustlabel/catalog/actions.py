@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from trustlabel.accounts.models import Organisation
 from trustlabel.ledger import records as ledger
+from trustlabel.storage import file_sha256
 
 from .gtin import normalise_gtin
 from .models import InspectionReport, Lot, Product
@@ -109,7 +110,7 @@ def do_attach_report(
         result=result,
         inspector_name=inspector_name.strip(),
         inspected_on=inspected_on,
-        sha256=InspectionReport.hash_file(upload),
+        sha256=file_sha256(upload),
     )
     report.file = upload
     report.full_clean()

@@ -1,5 +1,3 @@
-import hashlib
-
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
@@ -107,11 +105,3 @@ class InspectionReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_number} ({self.get_result_display()})"
-
-    @staticmethod
-    def hash_file(f) -> str:
-        digest = hashlib.sha256()
-        for chunk in f.chunks():
-            digest.update(chunk)
-        f.seek(0)
-        return digest.hexdigest()

@@ -1,7 +1,6 @@
 """Checks every upload of the integrity app passes (documents, standards' texts,
 attachments): not empty, not too large, and of the type its name says."""
 
-import hashlib
 import math
 
 from django.core.exceptions import ValidationError
@@ -52,11 +51,3 @@ def check_upload(upload, field: str = "file") -> None:
                 % {"extension": extension}
             }
         )
-
-
-def file_sha256(f) -> str:
-    digest = hashlib.sha256()
-    for chunk in f.chunks():
-        digest.update(chunk)
-    f.seek(0)
-    return digest.hexdigest()

@@ -20,10 +20,11 @@ from trustlabel.ledger.actions import do_append
 from trustlabel.ledger.models import Entry
 from trustlabel.ledger.records import subject_of
 from trustlabel.regions import places
+from trustlabel.storage import file_sha256
 
 from ..commitments import canonical_bytes
 from ..models import Announcement, Application, Attachment, Certificate, Programme
-from ..uploads import check_upload, extension_of, file_sha256
+from ..uploads import check_upload, extension_of
 
 ANNOUNCEMENT_FIELDS = ("title", "title_en", "body", "body_en", "programme", "lists_approved")
 LEDGER_KIND = "announcement"

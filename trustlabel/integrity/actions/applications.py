@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from trustlabel.accounts.access import Actor
 from trustlabel.catalog.models import Product
 from trustlabel.ledger import records as ledger
+from trustlabel.storage import file_sha256
 
 from .. import directory
 from ..commitments import commitment_sha256
@@ -38,7 +39,7 @@ from ..models import (
     ServicePromise,
     SupportingDocument,
 )
-from ..uploads import check_upload, file_sha256
+from ..uploads import check_upload
 
 Status = Application.Status
 Step = ReviewStep.Action
