@@ -1,9 +1,12 @@
 """Programmes and applications for the integrity tests, made through the actions."""
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from trustlabel.accounts import actions as accounts
 from trustlabel.accounts.access import Actor
@@ -115,3 +118,11 @@ def reviewers(world):
 @pytest.fixture
 def approved(world, programme, reviewers):
     return approved_application(world, programme, reviewers)
+
+
+def png_upload(size=(64, 64), colour=(200, 30, 30), name="mark.png") -> SimpleUploadedFile:
+    """A plain PNG upload, for programmes' label marks (RGBA when `colour` has alpha)."""
+    mode = "RGBA" if isinstance(colour, tuple) and len(colour) == 4 else "RGB"
+    out = io.BytesIO()
+    Image.new(mode, size, colour).save(out, "PNG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")

@@ -4,7 +4,6 @@ certificates in a batch."""
 
 import datetime as dt
 import hashlib
-import io
 import json
 from concurrent.futures import Future
 
@@ -12,7 +11,6 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -29,6 +27,7 @@ from trustlabel.integrity.tests.conftest import (
     approved_application,
     fill_application,
     make_programme,
+    png_upload,
 )
 from trustlabel.integrity.views.certificates import CHECKS_PER_CLIENT
 from trustlabel.ledger.records import entry_of
@@ -438,16 +437,8 @@ def test_a_batch_that_cannot_read_its_applications_says_it_stopped(
     assert not Certificate.objects.exists()
 
 
-def png(size=(600, 400), colour=(200, 30, 30, 128)) -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGBA", size, colour).save(out, "PNG")
-    return out.getvalue()
-
-
 def test_the_programmes_mark_is_printed_on_the_certificate(world, programme, reviewers):
-    mark = SimpleUploadedFile("mark.png", png(), content_type="image/png")
+    mark = png_upload((600, 400), (200, 30, 30, 128))
     flow.do_save_programme(world.association.actor, programme, mark=mark)
     application = approved_application(world, programme, reviewers)
     pdf = stored_pdf(application.certificate)
@@ -459,7 +450,7 @@ def test_the_programmes_mark_is_printed_on_the_certificate(world, programme, rev
     flow.do_save_programme(
         world.association.actor,
         programme,
-        mark=SimpleUploadedFile("mark.png", png(colour=(0, 90, 200, 255)), "image/png"),
+        mark=png_upload((600, 400), (0, 90, 200, 255)),
     )
     programme.refresh_from_db()
     again = Certificate.objects.get(pk=application.certificate.pk)

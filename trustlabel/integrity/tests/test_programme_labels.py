@@ -21,8 +21,7 @@ from trustlabel.codes.models import LabelOrder
 from trustlabel.integrity.actions import applications as flow
 from trustlabel.integrity.actions.certificates import do_revoke_certificate
 from trustlabel.integrity.labels import approved_programmes, remaining_quota
-from trustlabel.integrity.tests.conftest import approved_application, make_programme
-from trustlabel.integrity.tests.test_promises import png
+from trustlabel.integrity.tests.conftest import approved_application, make_programme, png_upload
 
 QUOTA = 1500
 
@@ -30,7 +29,7 @@ QUOTA = 1500
 @pytest.fixture
 def programme(world):
     """The integrity conftest's programme, with a small quota and a mark."""
-    return make_programme(world.association.actor, label_quota=QUOTA, mark=png())
+    return make_programme(world.association.actor, label_quota=QUOTA, mark=png_upload())
 
 
 @pytest.fixture
@@ -125,7 +124,7 @@ def test_two_orders_at_once_cannot_both_take_the_last_labels(settings):
     from trustlabel.conftest import PASSWORD, build_world
 
     world = build_world()
-    programme = make_programme(world.association.actor, label_quota=QUOTA, mark=png())
+    programme = make_programme(world.association.actor, label_quota=QUOTA, mark=png_upload())
     second = accounts.do_create_user(
         "reviewer-2", world.association.organisation, role=User.Role.STAFF, password=PASSWORD
     )

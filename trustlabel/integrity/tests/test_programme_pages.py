@@ -1,19 +1,17 @@
 """The label programme pages, as every role, and the association's programme form."""
 
 import datetime as dt
-import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
-from PIL import Image
 
 from trustlabel.accounts.tests.roles import ROLES, client_for, get_as
 from trustlabel.integrity.actions import applications as flow
 from trustlabel.integrity.models import Programme
 
-from .conftest import make_programme
+from .conftest import make_programme, png_upload
 
 BASE = "/portal/integrity/programmes/"
 
@@ -35,12 +33,6 @@ def test_every_page_as_every_role(world, programme, url, role):
     get_as(world, role, BASE + url.format(programme=programme.pk), PAGES[url])
 
 
-def png(colour="red") -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (60, 30), colour).save(buffer, "PNG")
-    return SimpleUploadedFile("mark.png", buffer.getvalue(), content_type="image/png")
-
-
 def form(**changes) -> dict:
     today = timezone.localdate()
     return {
@@ -56,7 +48,7 @@ def form(**changes) -> dict:
         "valid_until": (today + dt.timedelta(days=365)).isoformat(),
         "label_quota": "50000",
         "issue_on_approval": "on",
-        "mark": png(),
+        "mark": png_upload((60, 30), "red"),
         **changes,
     }
 

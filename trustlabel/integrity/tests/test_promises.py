@@ -2,16 +2,13 @@
 promises not kept: stored from the page's form, listed in the portal per role."""
 
 import datetime as dt
-import io
 import re
 
 import pytest
 from django.core import signing
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django.utils import timezone
-from PIL import Image
 
 from trustlabel.accounts.tests.roles import ROLES, client_for, status_of
 from trustlabel.catalog import actions as catalog
@@ -22,21 +19,20 @@ from trustlabel.integrity.actions.certificates import do_revoke_certificate
 from trustlabel.integrity.actions.promises import do_report_broken_promise
 from trustlabel.integrity.models import PromiseReport
 from trustlabel.integrity.promises import promises_for, report_token
-from trustlabel.integrity.tests.conftest import STATEMENTS, approved_application, make_programme
+from trustlabel.integrity.tests.conftest import (
+    STATEMENTS,
+    approved_application,
+    make_programme,
+    png_upload,
+)
 from trustlabel.integrity.views import promises as promise_views
 from trustlabel.verify.core import requester_hash
 from trustlabel.verify.ratelimit import Limit
 
 
-def png(colour=(200, 30, 30)) -> SimpleUploadedFile:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 64), colour).save(out, "PNG")
-    return SimpleUploadedFile("mark.png", out.getvalue(), content_type="image/png")
-
-
 @pytest.fixture
 def marked(world, programme):
-    return flow.do_save_programme(world.association.actor, programme, mark=png())
+    return flow.do_save_programme(world.association.actor, programme, mark=png_upload())
 
 
 @pytest.fixture
