@@ -79,6 +79,11 @@ def portal_page(view):
     return guarded(view, lambda actor: actor.is_enterprise or actor.is_association)
 
 
+def association_page(view):
+    """For the association's own pages."""
+    return guarded(view, lambda actor: actor.is_association)
+
+
 def goods_page(view):
     """For pages of those who handle goods: enterprises and distributors."""
     return guarded(view, lambda actor: actor.is_enterprise or actor.is_distributor)

@@ -50,15 +50,18 @@ def do_create_product(
 
 @transaction.atomic
 def do_update_product(product: Product, **fields) -> Product:
+    renamed = False
     for name, value in fields.items():
         if name not in {"name", "name_en", "specification", "standard_number", "standard_name"}:
             raise ValueError(name)
+        renamed |= name in ("name", "name_en") and getattr(product, name) != value.strip()
         setattr(product, name, value.strip())
     product.full_clean()
     product.save()
-    from trustlabel.integrity import directory  # integrity builds on the catalogue
+    if renamed:  # the directory lists products by their names
+        from trustlabel.integrity import directory  # integrity builds on the catalogue
 
-    directory.refresh_enterprise(product.organisation_id)  # the directory lists its names
+        directory.refresh_enterprise(product.organisation_id)
     return product
 
 

@@ -3,10 +3,11 @@ at approval. The directory serves it as these bytes (`directory:commitment`), so
 can hash them and compare with the ledger's record; the files it names appear only by
 their SHA-256."""
 
-import hashlib
-import json
+from trustlabel.ledger.actions import canonical_bytes, canonical_sha256
 
 from .models import Application
+
+__all__ = ["canonical_bytes", "commitment_document", "commitment_sha256"]
 
 # Bumped whenever the document's shape changes; old hashes stay checkable by version.
 DOCUMENT_VERSION = 1
@@ -51,9 +52,5 @@ def commitment_document(application: Application) -> dict:
     }
 
 
-def canonical_bytes(document: dict) -> bytes:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
 def commitment_sha256(application: Application) -> str:
-    return hashlib.sha256(canonical_bytes(commitment_document(application))).hexdigest()
+    return canonical_sha256(commitment_document(application))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from trustlabel.accounts.models import Organisation
 
+from .certificate_pdf import issuing_association
 from .models import Announcement, Programme
 
 ENTRIES = 30
@@ -22,10 +23,10 @@ SUMMARY_CHARS = 300
 def association_name(organisation: Organisation | None = None) -> str:
     """Who publishes: the announcing user's association, else the deployment's."""
     if organisation is None or not organisation.is_association:
-        organisation = Organisation.objects.filter(kind=Organisation.Kind.ASSOCIATION).first()
+        organisation = issuing_association()
     if organisation is None:
         return "TrustLabel"
-    return (get_language() == "en" and organisation.name_en) or organisation.name
+    return organisation.display_name(get_language())
 
 
 class AnnouncementFeed(Feed):

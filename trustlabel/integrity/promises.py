@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.db.models import Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from .models import (
@@ -29,10 +30,8 @@ _ITEM_ORDER = {item: position for position, item in enumerate(CommitmentItem.val
 
 def in_force(on_date: dt.date, prefix: str = "") -> Q:
     """Applications that are the current approved version with a certificate valid on
-    `on_date`, as a filter (`prefix` leads from the queried model to the application).
-
-    The database narrows the rows with this; `Certificate.state()` has the last word on
-    each row found, so the two cannot disagree about what "valid" means."""
+    `on_date`, as a filter (`prefix` leads from the queried model to the application):
+    the conditions of `Certificate.state()` being VALID, in SQL."""
     p = prefix
     return Q(
         **{
@@ -76,7 +75,7 @@ class Promise:
 
 def certificate_path(number: str) -> str:
     """The public page that checks a certificate (the directory's certificate checks)."""
-    return f"/integrity/certificates/{number}/"
+    return reverse("directory:certificate", args=[number])
 
 
 def promises_for(product_id: int, on_date: dt.date) -> list[Promise]:
@@ -98,8 +97,6 @@ def promises_for(product_id: int, on_date: dt.date) -> list[Promise]:
     promises = []
     for covered in coverings:
         application = covered.application
-        if not application.certificate.is_valid(on_date):
-            continue
         promises.append(
             Promise(
                 application=application,

@@ -6,6 +6,7 @@ ledger_writer`) takes the queue in order, gives each entry its index, stores the
 new hashes and signs a checkpoint over the new size, in one transaction.
 """
 
+import hashlib
 import json
 
 from django.db import connection, transaction
@@ -21,11 +22,18 @@ RECORD_VERSION = 1
 BATCH = 50_000  # entries a transaction at most
 
 
+def canonical_bytes(value) -> bytes:
+    """Canonical JSON, as the ledger hashes everything: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def canonical_sha256(value) -> str:
+    return hashlib.sha256(canonical_bytes(value)).hexdigest()
+
+
 def record_bytes(kind: str, fields: dict) -> bytes:
-    """A record as the log keeps it: canonical JSON (sorted keys, no spaces, UTF-8),
-    versioned and typed."""
-    record = {"v": RECORD_VERSION, "kind": kind, **fields}
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """A record as the log keeps it: canonical JSON, versioned and typed."""
+    return canonical_bytes({"v": RECORD_VERSION, "kind": kind, **fields})
 
 
 def do_append(kind: str, subject: str, fields: dict) -> Entry:

@@ -25,13 +25,9 @@ import json
 
 from django.db import connection
 
+from .actions import canonical_sha256 as _sha256
 from .actions import do_append, record_bytes
 from .models import Entry
-
-
-def _sha256(fields: dict) -> str:
-    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def subject_of(instance) -> str:

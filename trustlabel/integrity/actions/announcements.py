@@ -6,7 +6,6 @@ moment, and a ledger record hashes the texts, the list and every attachment, so 
 published notice cannot be quietly changed. A correction is a new announcement.
 """
 
-import hashlib
 import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,13 +15,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from trustlabel.accounts.access import Actor
+from trustlabel.ledger.actions import canonical_sha256 as _sha256
 from trustlabel.ledger.actions import do_append
 from trustlabel.ledger.models import Entry
 from trustlabel.ledger.records import subject_of
 from trustlabel.regions import places
 from trustlabel.storage import file_sha256
 
-from ..commitments import canonical_bytes
 from ..models import Announcement, Application, Attachment, Certificate, Programme
 from ..uploads import check_upload, extension_of
 
@@ -186,10 +185,6 @@ def do_publish(actor: Actor, announcement: Announcement) -> Announcement:
     announcement.save(update_fields=["approved", "published_at", "updated_at"])
     record_publication(announcement)
     return announcement
-
-
-def _sha256(value) -> str:
-    return hashlib.sha256(canonical_bytes(value)).hexdigest()
 
 
 def record_publication(announcement: Announcement) -> Entry:

@@ -18,7 +18,7 @@ class ProgrammeChoiceField(forms.ModelChoiceField):
 class ProgrammeFilterForm(forms.Form):
     """A list's filter by programme; the lists add their own fields and narrow by them."""
 
-    programme = forms.ModelChoiceField(
+    programme = ProgrammeChoiceField(
         label=_("Programme"),
         queryset=Programme.objects.all(),
         required=False,

@@ -12,14 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from trustlabel.accounts.forms import add_action_errors
-from trustlabel.accounts.views import page_of, posted
+from trustlabel.accounts.views import association_page, page_of, posted
 from trustlabel.ledger import records
 
 from ..actions import announcements as actions
 from ..forms.announcements import AnnouncementFilterForm, AnnouncementForm, AttachmentForm
 from ..models import Announcement, Attachment
 from ..uploads import extension_of
-from .members import association_page
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",

@@ -13,13 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from trustlabel.accounts.forms import add_action_errors
-from trustlabel.accounts.views import posted
+from trustlabel.accounts.views import association_page, posted
 
 from ..actions import benchmarks as actions
 from ..benchmark_tracking import overview, tracking
 from ..forms.benchmarks import BenchmarkForm, BenchmarkNoteForm, ProgrammeForm
 from ..models import MAX_BENCHMARKS, Benchmark, Programme
-from .members import association_page
 
 
 def _chosen_programme(request) -> tuple[ProgrammeForm, Programme | None]:

@@ -17,7 +17,13 @@ from django.views.decorators.http import require_safe
 
 from trustlabel.accounts.access import scoped
 from trustlabel.accounts.forms import add_action_errors
-from trustlabel.accounts.views import filter_by_enterprise, guarded, page_of, posted
+from trustlabel.accounts.views import (
+    association_page,
+    filter_by_enterprise,
+    page_of,
+    portal_page,
+    posted,
+)
 from trustlabel.ledger.records import entry_of
 from trustlabel.verify.clients import client_ip
 from trustlabel.verify.ratelimit import Limit, check_limits
@@ -31,14 +37,6 @@ State = Certificate.State
 
 # Plenty for people checking the certificates in front of them; not for harvesting them.
 CHECKS_PER_CLIENT = Limit("certificate-ip", 30, 60)
-
-
-def association_page(view):
-    return guarded(view, lambda actor: actor.is_association)
-
-
-def holder_or_association_page(view):
-    return guarded(view, lambda actor: actor.is_enterprise or actor.is_association)
 
 
 def _certificates():
@@ -121,7 +119,7 @@ def pdf_response(certificate: Certificate, lang: str | None) -> HttpResponse:
 # --- the portal ---------------------------------------------------------------------------
 
 
-@holder_or_association_page
+@portal_page
 def certificates(request):
     """The enterprise's certificates; the association's view of all of them."""
     filters = CertificateFilterForm(request.GET)
@@ -141,7 +139,7 @@ def certificates(request):
     )
 
 
-@holder_or_association_page
+@portal_page
 def certificate(request, pk: int):
     """A certificate, its ledger entries and PDFs; the association may revoke it."""
     actor = request.actor
@@ -173,7 +171,7 @@ def certificate(request, pk: int):
 
 
 @require_safe
-@holder_or_association_page
+@portal_page
 def certificate_pdf(request, pk: int):
     certificate = get_object_or_404(
         scoped(request.actor, _with_everything(Certificate.objects)), pk=pk

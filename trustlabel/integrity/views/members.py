@@ -7,20 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 
 from trustlabel.accounts.forms import add_action_errors
-from trustlabel.accounts.views import guarded, page_of, posted
+from trustlabel.accounts.views import association_page, page_of, portal_page, posted
 from trustlabel.regions import places
 
-from .. import actions
+from .. import actions, uscc
 from ..forms.members import MemberFilterForm, MemberForm
 from ..models import Member
-
-
-def association_page(view):
-    return guarded(view, lambda actor: actor.is_association)
-
-
-def member_or_association_page(view):
-    return guarded(view, lambda actor: actor.is_enterprise or actor.is_association)
 
 
 def _members():
@@ -34,7 +26,7 @@ def search(rows, q: str = "", province=None, industry: str = "", status: str = "
         rows = rows.filter(
             Q(organisation__name__icontains=q)
             | Q(organisation__name_en__icontains=q)
-            | Q(uscc__icontains=q.replace(" ", "").upper())
+            | Q(uscc__icontains=uscc.compact(q))
         )
     if province is not None:
         # Follow `parent`: some county-level units hang directly under their province.
@@ -68,13 +60,13 @@ def members(request):
     )
 
 
-@member_or_association_page
+@portal_page
 def own_member(request):
     member = get_object_or_404(Member, organisation=request.actor.organisation)
     return redirect("integrity:member", pk=member.pk)
 
 
-@member_or_association_page
+@portal_page
 def member(request, pk: int):
     rows = _members()
     if not request.actor.is_association:

@@ -8,15 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from trustlabel.accounts.forms import add_action_errors
-from trustlabel.accounts.views import guarded, page_of, portal_page, posted
+from trustlabel.accounts.views import association_page, page_of, portal_page, posted
 
 from ..actions import applications as flow
 from ..forms.programmes import ProgrammeForm
 from ..models import Application, Programme, SupportingDocument
-
-
-def association_page(view):
-    return guarded(view, lambda actor: actor.is_association)
 
 
 def standing(applications: list[Application]) -> Application | None:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from trustlabel.accounts.access import scoped
 from trustlabel.accounts.forms import add_action_errors
-from trustlabel.accounts.views import filter_by_enterprise, guarded, page_of
+from trustlabel.accounts.views import filter_by_enterprise, page_of, portal_page
 from trustlabel.catalog.models import Product
 from trustlabel.codes.models import LabelOrder
 from trustlabel.verify.clients import client_ip
@@ -89,11 +89,7 @@ def thanks(request):
     return render(request, "integrity/promises/thanks.html")
 
 
-def _association_or_enterprise(view):
-    return guarded(view, lambda actor: actor.is_association or actor.is_enterprise)
-
-
-@_association_or_enterprise
+@portal_page
 def reports(request):
     """The reports, newest first. The consumer's contact is for the association only: an
     enterprise reads what is wrong with its product, never who said so."""

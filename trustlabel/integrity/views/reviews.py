@@ -5,13 +5,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from trustlabel.accounts.views import page_of
+from trustlabel.accounts.views import association_page, page_of
 
 from ..actions import applications as flow
 from ..forms.applications import ApplicationFilterForm, ReviewForm
 from ..models import Application
 from .applications import take_step
-from .programmes import association_page
 
 UNDER_REVIEW = (
     Application.Status.SUBMITTED,
