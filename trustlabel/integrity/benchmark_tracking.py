@@ -101,12 +101,6 @@ class Tracking:
         return sum(1 for recall in self.recalls if recall.is_open)
 
 
-def _with_state(certificate: Certificate, today: dt.date) -> Certificate:
-    certificate.current_state = certificate.state(today)
-    certificate.state_label = Certificate.State(certificate.current_state).label
-    return certificate
-
-
 def tracking(actor: Actor, benchmark: Benchmark) -> Tracking:
     organisation = benchmark.organisation
     year = Year.of(benchmark.programme)
@@ -124,7 +118,7 @@ def tracking(actor: Actor, benchmark: Benchmark) -> Tracking:
         recalls=list(
             _recalls(year).filter(organisation=organisation).prefetch_related("lots__product")
         ),
-        certificates=[_with_state(c, today) for c in certificates],
+        certificates=[c.with_state(today) for c in certificates],
         notes=list(benchmark.notes.select_related("author")),
     )
 
@@ -175,7 +169,7 @@ def overview(actor: Actor, programme: Programme) -> list[OverviewRow]:
     certificates = Certificate.objects.filter(programme=programme, organisation__in=ids)
     # Newest first, so the first seen of each holder is its latest.
     for certificate in certificates.order_by("-issued_at", "-pk"):
-        latest.setdefault(certificate.organisation_id, _with_state(certificate, today))
+        latest.setdefault(certificate.organisation_id, certificate.with_state(today))
     nothing = {"n": 0, "open": 0}
     return [
         OverviewRow(

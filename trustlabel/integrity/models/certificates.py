@@ -85,6 +85,12 @@ class Certificate(models.Model):
             return self.State.EXPIRED
         return self.State.VALID
 
+    def with_state(self, today=None) -> "Certificate":
+        """This certificate with its state today and its label, for pages to show."""
+        self.current_state = self.state(today)
+        self.state_label = self.State(self.current_state).label
+        return self
+
     def is_valid(self, today=None) -> bool:
         return self.state(today) == self.State.VALID
 

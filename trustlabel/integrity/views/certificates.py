@@ -130,8 +130,7 @@ def certificates(request):
     rows, enterprise_form = filter_by_enterprise(request, rows)
     page, query = page_of(request, rows)
     for certificate in page:
-        certificate.current_state = certificate.state(today)
-        certificate.state_label = State(certificate.current_state).label
+        certificate.with_state(today)
     return render(
         request,
         "integrity/certificates/list.html",

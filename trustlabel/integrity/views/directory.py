@@ -16,7 +16,7 @@ from trustlabel.verify.ratelimit import Limit, check_limits
 from .. import directory
 from ..commitments import canonical_bytes, commitment_document
 from ..forms.directory import DirectoryForm
-from ..models import Application, Certificate
+from ..models import Application
 
 # Enough for a person paging through results; not for copying the directory wholesale.
 SEARCHES_PER_CLIENT = Limit("directory-ip", 60, 60)
@@ -34,8 +34,7 @@ def _with_certificates(applications, today) -> None:
         application.programme_name = application.programme.display_name(language)
         application.cert = directory.certificate_of(application)
         if application.cert is not None:
-            application.cert.current_state = application.cert.state(today)
-            application.cert.state_label = Certificate.State(application.cert.current_state).label
+            application.cert.with_state(today)
 
 
 def _too_many(request, wait: int, tab: str, form):
