@@ -1,6 +1,8 @@
 """Every write of the trace app: capturing EPCIS events, commissioning label orders,
 recalls."""
 
+import json
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -74,7 +76,7 @@ def do_start_capture(actor: Actor, document, behaviour: str) -> CaptureJob:
     job = CaptureJob.objects.create(
         organisation=actor.organisation,
         error_behaviour=behaviour,
-        document=document,
+        document=json.dumps(document, ensure_ascii=False, separators=(",", ":")),
         event_count=len(document["epcisBody"]["eventList"]),
         errors=[p.as_dict() for p in problems],
     )
@@ -91,7 +93,8 @@ def do_run_capture(job_id: str) -> None:
     job = CaptureJob.objects.filter(pk=job_id, running=True).first()
     if job is None:
         return  # done already (a task run twice) or gone
-    events = job.document["epcisBody"]["eventList"]
+    document = json.loads(job.document)
+    events = document["epcisBody"]["eventList"]
     skipped = {e["event"] for e in job.errors}
     places = [i for i in range(len(events)) if i not in skipped]
     rollback = job.error_behaviour == CaptureJob.ErrorBehaviour.ROLLBACK
@@ -100,7 +103,7 @@ def do_run_capture(job_id: str) -> None:
         with transaction.atomic():
             outcome, problems = store_document(
                 [events[i] for i in places],
-                job.document.get("@context"),
+                document.get("@context"),
                 places,
                 job.organisation,
                 job,
@@ -117,7 +120,7 @@ def do_run_capture(job_id: str) -> None:
     job.success = not job.errors
     job.running = False
     job.finished_at = timezone.now()
-    job.document = None  # stored as events now, or refused: the copy is not kept
+    job.document = ""  # stored as events now, or refused: the copy is not kept
     job.save()
 
 

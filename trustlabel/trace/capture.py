@@ -351,7 +351,7 @@ class _Storing:
                     stored.append(Event.from_db(connection.alias, None, row))
                     row[_BODY] = text
                     copy.write_row(row)
-            _copy_rows(
+            copy_rows(
                 cursor,
                 EventEPC,
                 ["event_id", "epc", "role"],
@@ -360,8 +360,9 @@ class _Storing:
                     for pk, e in zip(pks, events, strict=True)
                     for role, key in e.epcs
                 ],
+                lambda row: f"{row[0]}\t{row[1]}\t{row[2]}\n",
             )
-            _copy_rows(
+            copy_rows(
                 cursor,
                 EventQuantity,
                 ["event_id", "epc_class", "role", "quantity", "uom"],
@@ -371,7 +372,7 @@ class _Storing:
                     for role, key, quantity, unit in e.quantities
                 ],
             )
-            _copy_rows(
+            copy_rows(
                 cursor,
                 EventParty,
                 ["event_id", "organisation_id", "reason"],
@@ -379,6 +380,7 @@ class _Storing:
                     (pks[index], organisation_id, reason)
                     for index, organisation_id, reason in parties
                 ],
+                lambda row: f"{row[0]}\t{row[1]}\t{row[2]}\n",
             )
         return stored
 
@@ -453,11 +455,32 @@ def _copy(cursor, model, columns: list[str]):
     return cursor.cursor.copy(sql)
 
 
-def _copy_rows(cursor, model, columns: list[str], rows: list) -> None:
-    if rows:
-        with _copy(cursor, model, columns) as copy:
-            for row in rows:
-                copy.write_row(row)
+COPY_NULL = "\\N"  # None in the text of a COPY
+
+
+def copy_rows(cursor, model, columns: list[str], rows: list, line=None, nulls: int = 0) -> None:
+    """COPY `rows` (tuples of values for `columns`) into the model's table.
+
+    With `line`, a function of a row to its line of COPY's text format (each value as
+    str() gives it, None as \\N, `nulls` of them in all), the rows are made into text in
+    one pass, several times faster than psycopg's write_row one by one. That text is right
+    only if no value has a character COPY escapes (a backslash, a tab or a line break),
+    which the counts of those characters show: where one has, psycopg formats the rows."""
+    if not rows:
+        return
+    with _copy(cursor, model, columns) as copy:
+        if line is not None:
+            text = "".join(map(line, rows))
+            if (
+                text.count("\t") == len(rows) * (len(columns) - 1)
+                and text.count("\n") == len(rows)
+                and text.count("\\") == nulls
+                and "\r" not in text
+            ):
+                copy.write(text)
+                return
+        for row in rows:
+            copy.write_row(row)
 
 
 def _same(a: Prepared, b: Prepared) -> bool:

@@ -22,6 +22,7 @@ from django.db import connection
 
 from trustlabel.accounts.models import Organisation
 
+from .capture import COPY_NULL, copy_rows
 from .identifiers import CANONICAL_BASE, IdentifierError, epc_key
 from .labels import Label, label_epc, labels_of, lot_class
 from .models import (
@@ -218,12 +219,20 @@ def _insert_containments(rows: list[_Packed]) -> None:
             batch_size=2000,
         )
         return
-    table = Containment._meta.db_table
     with connection.cursor() as cursor:
-        copy_sql = f"COPY {table} (parent, child, packed_at, unpacked_at, event_id) FROM STDIN"
-        with cursor.cursor.copy(copy_sql) as copy:
-            for r in rows:
-                copy.write_row((r.parent, r.child, r.packed_at, r.unpacked_at, r.event_id))
+        copy_rows(
+            cursor,
+            Containment,
+            ["parent", "child", "packed_at", "unpacked_at", "event_id"],
+            [(r.parent, r.child, r.packed_at, r.unpacked_at, r.event_id) for r in rows],
+            _containment_line,
+            nulls=sum(r.unpacked_at is None for r in rows),
+        )
+
+
+def _containment_line(row: tuple) -> str:
+    parent, child, packed_at, unpacked_at, event_id = row
+    return f"{parent}\t{child}\t{packed_at}\t{unpacked_at or COPY_NULL}\t{event_id}\n"
 
 
 def _moves(event: Event) -> bool:

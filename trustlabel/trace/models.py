@@ -41,8 +41,11 @@ class CaptureJob(models.Model):
     error_behaviour = models.CharField(
         max_length=8, choices=ErrorBehaviour.choices, default=ErrorBehaviour.ROLLBACK
     )
-    # The document as received, until it has been captured (then emptied).
-    document = models.JSONField(null=True, blank=True)
+    # The document as received, as JSON text, until it has been captured (then emptied).
+    # Text rather than jsonb: PostgreSQL stores and gives back a document of 10,000 events
+    # (8 MB) in a fifth of the time when it does not parse it, compressed by LZ4 where the
+    # server has it (migration 0005).
+    document = models.TextField(blank=True, default="")
     event_count = models.PositiveIntegerField(default=0)
     stored_count = models.PositiveIntegerField(default=0)
     # Problems, each {"event": index or null, "field": JSON pointer or "", "message": ...}.
@@ -115,7 +118,17 @@ class EventEPC(models.Model):
         INPUT = "input", _("input")  # inputEPCList
         OUTPUT = "output", _("output")  # outputEPCList
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="epcs")
+    # An event's index rows (EPCs, quantities, parties, containments) are derived from it
+    # and written with it, in the same transaction, by capture._Storing (or, for
+    # containments, logistics.index_events); events are never deleted (an error is
+    # corrected by an error declaration). So they name their event without a foreign key
+    # in the database: checking one for each of a 10,000-event document's 131,000 index
+    # rows cost some 0.6 s of PostgreSQL's time at commit, a third of what capturing the
+    # document may take (docs/benchmarks.md, "EPCIS capture"). Django still deletes them
+    # with their event.
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="epcs", db_constraint=False
+    )
     epc = models.CharField(max_length=400)
     role = models.CharField(max_length=8, choices=Role.choices)
 
@@ -135,7 +148,9 @@ class EventQuantity(models.Model):
         INPUT = "input", _("input")  # inputQuantityList
         OUTPUT = "output", _("output")  # outputQuantityList
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="quantities")
+    event = models.ForeignKey(  # without a database constraint: see EventEPC.event
+        Event, on_delete=models.CASCADE, related_name="quantities", db_constraint=False
+    )
     epc_class = models.CharField(max_length=400)
     role = models.CharField(max_length=8, choices=Role.choices)
     quantity = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
@@ -157,8 +172,18 @@ class EventParty(models.Model):
         SOURCE = "source", _("is its source")
         DESTINATION = "destination", _("is its destination")
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="parties")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    # Without a database constraint (see EventEPC.event), nor an index of its own: the
+    # unique constraint's index starts with it.
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.CASCADE,
+        related_name="parties",
+        db_constraint=False,
+        db_index=False,
+    )
+    organisation = models.ForeignKey(  # indexed by ("organisation", "event") below
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     reason = models.CharField(max_length=12, choices=Reason.choices)
 
     class Meta:
@@ -250,7 +275,9 @@ class Containment(models.Model):
     child = models.CharField(max_length=400)
     packed_at = models.DateTimeField()
     unpacked_at = models.DateTimeField(null=True, blank=True)
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(  # without a database constraint: see EventEPC.event
+        Event, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
 
     class Meta:
         indexes = [

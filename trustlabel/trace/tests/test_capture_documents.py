@@ -2,6 +2,7 @@
 of the events), stored with their index rows (by COPY on PostgreSQL), the same as when one
 process does everything; and run by the db_worker as in production."""
 
+import datetime as dt
 import hashlib
 import logging
 import multiprocessing
@@ -11,17 +12,24 @@ import time
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 
 from trustlabel.accounts import actions as accounts
 from trustlabel.accounts.access import Actor
 from trustlabel.accounts.models import Organisation, User
 from trustlabel.catalog import actions as catalog
-from trustlabel.trace import capture
+from trustlabel.trace import capture, logistics
 from trustlabel.trace.actions import do_run_capture, do_start_capture
 from trustlabel.trace.capture import canonical_json
 from trustlabel.trace.identifiers import epc_key
-from trustlabel.trace.models import CaptureJob, Event, EventEPC, EventParty, EventQuantity
+from trustlabel.trace.models import (
+    CaptureJob,
+    Containment,
+    Event,
+    EventEPC,
+    EventParty,
+    EventQuantity,
+)
 
 GS1_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 GTIN = "06901234567892"
@@ -274,3 +282,30 @@ def test_the_worker_captures_a_large_document(settings, pipeline):
     assert job.running is False and job.success is True, job.errors
     assert job.stored_count == Event.objects.filter(capture=job).count() == 40
     assert pipeline == [1]  # hashed ahead by the forked copy of the worker
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+@pytest.mark.parametrize(
+    "child",
+    [
+        "urn:example:plain",
+        "urn:example:back\\slash",
+        "urn:example:\\N",
+        "urn:example:tab\there",
+        "urn:example:line\nbreak\r",
+    ],
+)
+def test_rows_copied_as_text_come_back_as_they_were(db, child):
+    """Rows are made into COPY's text in one pass where no value needs escaping, and by
+    psycopg where one does: either way they are stored as they were."""
+    at = dt.datetime(2026, 11, 21, 8, 0, 0, 123000, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    rows = [
+        ("urn:example:case", child, at, None, 1),
+        ("urn:example:case", "urn:example:other", at, at + dt.timedelta(hours=1), 2),
+    ]
+    columns = ["parent", "child", "packed_at", "unpacked_at", "event_id"]
+
+    with connection.cursor() as cursor:
+        capture.copy_rows(cursor, Containment, columns, rows, logistics._containment_line, 1)
+
+    assert list(Containment.objects.order_by("event_id").values_list(*columns)) == rows
