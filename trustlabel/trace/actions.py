@@ -55,7 +55,7 @@ def do_capture_event(actor: Actor, event) -> tuple[Event, bool]:
     outcome = store(prepared, actor.organisation)
     if outcome.conflicts:
         raise EventConflict(outcome.conflicts)
-    index_events(outcome.stored)
+    index_events(outcome.stored, outcome.epcs)
     ledger.trace_events_stored(outcome.stored)
     return (outcome.stored or outcome.already)[0], bool(outcome.stored)
 
@@ -111,7 +111,7 @@ def do_run_capture(job_id: str) -> None:
             )
             if problems and rollback:
                 raise _Undo
-            index_events(outcome.stored)
+            index_events(outcome.stored, outcome.epcs)
             ledger.trace_events_stored(outcome.stored)
     except _Undo:
         outcome = Outcome()

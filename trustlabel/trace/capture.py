@@ -24,6 +24,7 @@ import sys
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from trustlabel.accounts.models import Organisation
@@ -86,6 +87,9 @@ class Outcome:
     stored: list[Event] = field(default_factory=list)
     already: list[Event] = field(default_factory=list)
     conflicts: list[Problem] = field(default_factory=list)
+    # (role, key) of the identifiers each stored event names, by the event's pk: for the
+    # logistics tables, without working the keys out again.
+    epcs: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def prepare(event: dict, context=None) -> Prepared:
@@ -333,6 +337,7 @@ class _Storing:
             EventQuantity.objects.bulk_create(rows, batch_size=5000)
             rows = [EventParty(event=stored[i], organisation_id=o, reason=r) for i, o, r in parties]
             EventParty.objects.bulk_create(rows, batch_size=5000)
+            self.outcome.epcs.update((e.pk, p.epcs) for e, p in zip(stored, events, strict=True))
             return stored
         fields = Event._meta.concrete_fields
         stored = []
@@ -342,13 +347,14 @@ class _Storing:
                 [Event._meta.db_table, len(events)],
             )
             pks = [pk for (pk,) in cursor.fetchall()]
+            self.outcome.epcs.update((pk, e.epcs) for pk, e in zip(pks, events, strict=True))
             # Each row is made as it is sent: PostgreSQL stores one while Python makes the next.
             with _copy(cursor, Event, [f.column for f in fields]) as copy:
                 for pk, event in zip(pks, events, strict=True):
                     values, text = self._values(event)
                     values["id"] = pk
+                    stored.append(_loaded(values))
                     row = [values[f.attname] for f in fields]
-                    stored.append(Event.from_db(connection.alias, None, row))
                     row[_BODY] = text
                     copy.write_row(row)
             copy_rows(
@@ -431,15 +437,27 @@ class _Storing:
         return rows
 
 
+def _loaded(values: dict) -> Event:
+    """The Event of a row just stored, from its values by attribute name, as Django makes
+    one from a query's row but without Model.__init__, whose checks of each field cost
+    more, for a document's 10,000 events, than PostgreSQL takes to store them."""
+    event = Event.__new__(Event)
+    event.__dict__.update(values)
+    event._state = ModelState()
+    event._state.adding, event._state.db = False, connection.alias
+    return event
+
+
 def _stored_already(event_ids: set[str]) -> dict[tuple[str, bool], Event]:
     """The events stored under these IDs, by (event ID, declares an error)."""
     if connection.vendor == "postgresql" and event_ids:
         # One array parameter: Django takes longer to build an IN list of thousands of
         # parameters than PostgreSQL takes to answer, and nearly always nothing is found.
+        # Given as text (text_array).
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id FROM {Event._meta.db_table} WHERE event_id = ANY(%s)",  # noqa: S608
-                [list(event_ids)],
+                f"SELECT id FROM {Event._meta.db_table} WHERE event_id = ANY(%s::text[])",  # noqa: S608
+                [text_array(event_ids)],
             )
             found = Event.objects.filter(pk__in=[pk for (pk,) in cursor.fetchall()])
     else:
@@ -453,6 +471,17 @@ _BODY = [f.attname for f in Event._meta.concrete_fields].index("body")
 def _copy(cursor, model, columns: list[str]):
     sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
     return cursor.cursor.copy(sql)
+
+
+def text_array(values) -> str:
+    """`values` (strings) as the text of a PostgreSQL text[], for `= ANY(%s::text[])`:
+    psycopg adapts a list of strings one by one, which for the 30,000 keys of a document
+    takes longer than the query they are for."""
+    values = list(values)
+    joined = '","'.join(values)
+    if "\\" in joined or joined.count('"') != 2 * max(len(values) - 1, 0):
+        joined = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return '{"' + joined + '"}' if values else "{}"
 
 
 COPY_NULL = "\\N"  # None in the text of a COPY

@@ -15,6 +15,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from urllib.parse import unquote
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from django.db import connection
 
 from trustlabel.accounts.models import Organisation
 
-from .capture import COPY_NULL, copy_rows
+from .capture import COPY_NULL, copy_rows, text_array
 from .identifiers import CANONICAL_BASE, IdentifierError, epc_key
 from .labels import Label, label_epc, labels_of, lot_class
 from .models import (
@@ -81,16 +82,17 @@ def organisations_named(iris: Iterable[str]) -> dict[str, Organisation]:
 # --------------------------------------------------------------------- indexing
 
 
-def index_events(events: list[Event]) -> None:
+def index_events(events: list[Event], epcs: dict[int, list] | None = None) -> None:
     """Derive containment, movements and moved lots from newly stored events (in their
     event-time order, so that packing comes before the shipping of the case). A few
-    queries for a whole document, whatever its size."""
-    events = sorted(events, key=lambda e: (e.event_time, e.pk))
+    queries for a whole document, whatever its size. `epcs`: the (role, key) of the
+    identifiers of events, by pk, where capture has worked them out already."""
+    events = sorted(events, key=attrgetter("event_time", "id"))
     packing = [
         e for e in events if e.event_type == "AggregationEvent" and e.action in ("ADD", "DELETE")
     ]
     if packing:
-        _index_aggregations(packing)
+        _index_aggregations(packing, epcs or {})
     moving = [e for e in events if _moves(e)]
     if not moving:
         return
@@ -114,17 +116,25 @@ class _Packed:
     event_id: int | None = None
 
 
-def _index_aggregations(events: list[Event]) -> None:
+def _index_aggregations(events: list[Event], epcs: dict[int, list]) -> None:
     """Pack and unpack, in event-time order: ADD puts the children in the parent (taking
     each out of the parent it was in: one parent at a time), DELETE takes out the
     children named, or everything in the parent when none are. The open containments
     concerned are read once, changed in memory, and written back in bulk."""
     steps = []
     for event in events:
-        parent = event.body.get("parentID")
-        if isinstance(parent, str):
-            children = [epc_key(c) for c in event.body.get("childEPCs") or () if isinstance(c, str)]
-            steps.append((event, epc_key(parent), children))
+        keys = epcs.get(event.pk)
+        if keys is None:
+            parent = event.body.get("parentID")
+            if isinstance(parent, str):
+                children = [
+                    epc_key(c) for c in event.body.get("childEPCs") or () if isinstance(c, str)
+                ]
+                steps.append((event, epc_key(parent), children))
+            continue
+        parents = [key for role, key in keys if role == EventEPC.Role.PARENT]
+        if parents:
+            steps.append((event, parents[0], [k for r, k in keys if r == EventEPC.Role.CHILD]))
     by_child: dict[str, _Packed] = {}
     by_parent: dict[str, dict[str, _Packed]] = defaultdict(dict)
     for row in _open_containments(
@@ -180,7 +190,7 @@ def _open_containments(children: set[str], parents: set[str]) -> list[_Packed]:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # One array parameter: no statement with tens of thousands of placeholders.
-                chunks = [("= ANY(%s)", [keys])]
+                chunks = [("= ANY(%s::text[])", [text_array(keys)])]
             else:
                 chunks = [
                     (f"IN ({', '.join(['%s'] * len(part))})", part)

@@ -309,3 +309,14 @@ def test_rows_copied_as_text_come_back_as_they_were(db, child):
         capture.copy_rows(cursor, Containment, columns, rows, logistics._containment_line, 1)
 
     assert list(Containment.objects.order_by("event_id").values_list(*columns)) == rows
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL array")
+@pytest.mark.parametrize(
+    "values",
+    [[], ["urn:example:a"], ["urn:example:a", "urn:example:b"], ['a"b', "c\\d", "e,f}", "{g}"]],
+)
+def test_strings_given_as_the_text_of_an_array_come_back_as_they_were(db, values):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[]", [capture.text_array(values)])
+        assert cursor.fetchone()[0] == values
