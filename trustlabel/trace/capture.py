@@ -246,10 +246,13 @@ def _send_identities(sender, events: list, context, now: dt.datetime | None) -> 
 
 
 def _chunks(count: int) -> list[tuple[int, int]]:
-    """(start, end) of each chunk of `count` events: a quarter CHUNK first, then CHUNKs."""
-    if not count:
-        return []
-    starts = [0, *range(max(CHUNK // 4, 1), count, CHUNK)]
+    """(start, end) of each chunk of `count` events: a quarter CHUNK first (hashed by this
+    process), half a CHUNK next (the forked copy has it ready by the time the first is
+    stored), then CHUNKs."""
+    quarter, half = max(CHUNK // 4, 1), max(CHUNK // 2, 1)
+    starts = [
+        start for start in (0, quarter, *range(quarter + half, count, CHUNK)) if start < count
+    ]
     return list(zip(starts, [*starts[1:], count], strict=True))
 
 

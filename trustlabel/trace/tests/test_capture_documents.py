@@ -82,8 +82,8 @@ def document(events: list[dict]) -> dict:
 
 @pytest.fixture
 def pipeline(monkeypatch) -> list[int]:
-    """Chunks of 4 events (the first of 1), hashed ahead by a forked copy from 8 events on.
-    Gives the sizes of the chunks this process hashed itself."""
+    """Chunks of 4 events (the first of 1, the second of 2), hashed ahead by a forked copy
+    from 8 events on. Gives the sizes of the chunks this process hashed itself."""
     monkeypatch.setattr(capture, "CHUNK", 4)
     monkeypatch.setattr(capture, "PIPELINE_FROM", 8)
     hashed_here = []
@@ -108,7 +108,7 @@ def test_a_forked_copy_hashes_the_chunks_ahead_as_this_process_would(pipeline):
     ahead = list(capture._identities_ahead(events, context))
 
     assert pipeline == [1]  # the first chunk; the copy did the others
-    assert [start for start, _ in ahead] == [0, 1, 5, 9, 13, 17, 21, 25, 29]
+    assert [start for start, _ in ahead] == [0, 1, 3, 7, 11, 15, 19, 23, 27]
     identities = [identity for _, chunk in ahead for identity in chunk]
     assert identities == IDENTITIES(events, context)
     assert [i for i, identity in enumerate(identities) if isinstance(identity, str)] == [7, 22]
@@ -130,7 +130,7 @@ def test_this_process_hashes_what_the_copy_could_not(pipeline, monkeypatch):
 
     ahead = list(capture._identities_ahead(events, context))
 
-    assert pipeline == [1, 4, 4, 4, 4, 4, 4, 4, 1]
+    assert pipeline == [1, 2, 4, 4, 4, 4, 4, 4, 3]
     assert [identity for _, chunk in ahead for identity in chunk] == IDENTITIES(events, context)
 
 
@@ -142,7 +142,7 @@ def test_this_process_does_not_wait_for_a_stalled_copy(pipeline, monkeypatch):
 
     ahead = list(capture._identities_ahead(events, context))
 
-    assert pipeline == [1, 4, 4, 1]
+    assert pipeline == [1, 2, 4, 3]
     assert [identity for _, chunk in ahead for identity in chunk] == IDENTITIES(events, context)
     assert multiprocessing.active_children() == []
 
