@@ -81,11 +81,30 @@ class Event(models.Model):
     body = models.JSONField()
     # SHA-256 of the stored form (canonical JSON): what the ledger records.
     body_sha256 = models.CharField(max_length=64)
+    # An event and its index rows (EPCs, quantities, parties, containments, derived from
+    # it) are written together, in one transaction, by capture._Storing (containments by
+    # logistics.index_events), which names only organisations, capture jobs and events it
+    # has in hand; events are never deleted (an error is corrected by an error
+    # declaration). So these references have no foreign key in the database: checking one
+    # for each of the 171,000 references of a 10,000-event document cost about 1 s of
+    # PostgreSQL's time at commit, half of what capturing the document may take
+    # (docs/benchmarks.md, "EPCIS capture"). Django still protects, cascades and empties
+    # them on deletion.
     captured_by = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     capture = models.ForeignKey(
-        CaptureJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+        CaptureJob,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        db_constraint=False,
     )
 
     class Meta:
@@ -118,15 +137,7 @@ class EventEPC(models.Model):
         INPUT = "input", _("input")  # inputEPCList
         OUTPUT = "output", _("output")  # outputEPCList
 
-    # An event's index rows (EPCs, quantities, parties, containments) are derived from it
-    # and written with it, in the same transaction, by capture._Storing (or, for
-    # containments, logistics.index_events); events are never deleted (an error is
-    # corrected by an error declaration). So they name their event without a foreign key
-    # in the database: checking one for each of a 10,000-event document's 131,000 index
-    # rows cost some 0.6 s of PostgreSQL's time at commit, a third of what capturing the
-    # document may take (docs/benchmarks.md, "EPCIS capture"). Django still deletes them
-    # with their event.
-    event = models.ForeignKey(
+    event = models.ForeignKey(  # without a database constraint: see Event.captured_by
         Event, on_delete=models.CASCADE, related_name="epcs", db_constraint=False
     )
     epc = models.CharField(max_length=400)
@@ -148,7 +159,7 @@ class EventQuantity(models.Model):
         INPUT = "input", _("input")  # inputQuantityList
         OUTPUT = "output", _("output")  # outputQuantityList
 
-    event = models.ForeignKey(  # without a database constraint: see EventEPC.event
+    event = models.ForeignKey(  # without a database constraint: see Event.captured_by
         Event, on_delete=models.CASCADE, related_name="quantities", db_constraint=False
     )
     epc_class = models.CharField(max_length=400)
@@ -172,7 +183,7 @@ class EventParty(models.Model):
         SOURCE = "source", _("is its source")
         DESTINATION = "destination", _("is its destination")
 
-    # Without a database constraint (see EventEPC.event), nor an index of its own: the
+    # Without a database constraint (see Event.captured_by), nor an index of its own: the
     # unique constraint's index starts with it.
     event = models.ForeignKey(
         Event,
@@ -182,7 +193,11 @@ class EventParty(models.Model):
         db_index=False,
     )
     organisation = models.ForeignKey(  # indexed by ("organisation", "event") below
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,  # see Event.captured_by
+        db_index=False,
     )
     reason = models.CharField(max_length=12, choices=Reason.choices)
 
@@ -275,8 +290,10 @@ class Containment(models.Model):
     child = models.CharField(max_length=400)
     packed_at = models.DateTimeField()
     unpacked_at = models.DateTimeField(null=True, blank=True)
-    event = models.ForeignKey(  # without a database constraint: see EventEPC.event
-        Event, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    # Without a database constraint (see Event.captured_by), nor an index: nothing looks
+    # containments up by event (events are not deleted).
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
 
     class Meta:
