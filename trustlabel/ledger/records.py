@@ -23,8 +23,6 @@ be quietly changed later.
 import hashlib
 import json
 
-from django.db import connection
-
 from .actions import canonical_sha256 as _sha256
 from .actions import do_append, record_bytes
 from .models import Entry
@@ -82,9 +80,13 @@ def recall_opened(recall) -> Entry:
     return do_append("recall", subject_of(recall), fields)
 
 
-def trace_events_stored(events) -> None:
-    """One entry per stored EPCIS event (a capture may store ten thousand: by COPY)."""
-    rows = [
+TRACE_EVENT_COLUMNS = ["kind", "subject", "data", "created_at"]
+
+
+def trace_event_entries(events) -> list[tuple]:
+    """The entries of stored EPCIS events, one each, as values of TRACE_EVENT_COLUMNS:
+    written by capture beside the events (by COPY on PostgreSQL, ten thousand at a time)."""
+    return [
         (
             "trace_event",
             subject_of(event),
@@ -96,24 +98,21 @@ def trace_events_stored(events) -> None:
                     "sha256": event.body_sha256,
                 },
             ),
+            event.record_time,
         )
         for event in events
     ]
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        Entry.objects.bulk_create(
-            [Entry(kind=k, subject=s, data=d) for k, s, d in rows], batch_size=2000
-        )
-        return
-    with connection.cursor() as cursor:
-        table = Entry._meta.db_table
-        with cursor.cursor.copy(
-            f"COPY {table} (kind, subject, data, created_at) FROM STDIN"
-        ) as copy:
-            now = events[0].record_time
-            for kind, subject, data in rows:
-                copy.write_row((kind, subject, data, now))
+
+
+def trace_events_stored(events) -> None:
+    """The entries of stored EPCIS events (see trace_event_entries), in bulk."""
+    Entry.objects.bulk_create(
+        [
+            Entry(**dict(zip(TRACE_EVENT_COLUMNS, row, strict=True)))
+            for row in trace_event_entries(events)
+        ],
+        batch_size=2000,
+    )
 
 
 def entry_of(instance, kind: str) -> Entry | None:

@@ -16,7 +16,14 @@ from trustlabel.catalog.models import Lot
 from trustlabel.codes.models import LabelOrder
 from trustlabel.ledger import records as ledger
 
-from .capture import Outcome, prepare_all, store, store_document, time_text
+from .capture import (
+    Outcome,
+    collector_paused,
+    prepare_all,
+    store,
+    store_document,
+    time_text,
+)
 from .documents import GS1_CONTEXT
 from .identifiers import epc_key
 from .labels import label_of, labels_of, lot_class
@@ -56,7 +63,6 @@ def do_capture_event(actor: Actor, event) -> tuple[Event, bool]:
     if outcome.conflicts:
         raise EventConflict(outcome.conflicts)
     index_events(outcome.stored, outcome.epcs)
-    ledger.trace_events_stored(outcome.stored)
     return (outcome.stored or outcome.already)[0], bool(outcome.stored)
 
 
@@ -93,28 +99,28 @@ def do_run_capture(job_id: str) -> None:
     job = CaptureJob.objects.filter(pk=job_id, running=True).first()
     if job is None:
         return  # done already (a task run twice) or gone
-    document = json.loads(job.document)
-    events = document["epcisBody"]["eventList"]
-    skipped = {e["event"] for e in job.errors}
-    places = [i for i in range(len(events)) if i not in skipped]
-    rollback = job.error_behaviour == CaptureJob.ErrorBehaviour.ROLLBACK
-    outcome, problems = Outcome(), []
-    try:
-        with transaction.atomic():
-            outcome, problems = store_document(
-                [events[i] for i in places],
-                document.get("@context"),
-                places,
-                job.organisation,
-                job,
-                rollback,
-            )
-            if problems and rollback:
-                raise _Undo
-            index_events(outcome.stored, outcome.epcs)
-            ledger.trace_events_stored(outcome.stored)
-    except _Undo:
-        outcome = Outcome()
+    with collector_paused():
+        document = json.loads(job.document)
+        events = document["epcisBody"]["eventList"]
+        skipped = {e["event"] for e in job.errors}
+        places = [i for i in range(len(events)) if i not in skipped]
+        rollback = job.error_behaviour == CaptureJob.ErrorBehaviour.ROLLBACK
+        outcome, problems = Outcome(), []
+        try:
+            with transaction.atomic():
+                outcome, problems = store_document(
+                    [events[i] for i in places],
+                    document.get("@context"),
+                    places,
+                    job.organisation,
+                    job,
+                    rollback,
+                )
+                if problems and rollback:
+                    raise _Undo
+                index_events(outcome.stored, outcome.epcs)
+        except _Undo:
+            outcome = Outcome()
     job.errors = [*job.errors, *(p.as_dict() for p in problems)]
     job.stored_count = len(outcome.stored)
     job.success = not job.errors

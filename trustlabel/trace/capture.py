@@ -20,7 +20,9 @@ import hashlib
 import json
 import multiprocessing
 import os
+import queue
 import sys
+import threading
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -29,6 +31,8 @@ from django.utils import timezone
 
 from trustlabel.accounts.models import Organisation
 from trustlabel.catalog.models import Product
+from trustlabel.ledger import records as ledger
+from trustlabel.ledger.models import Entry
 
 from .hashing import event_hash_id
 from .identifiers import epc_key
@@ -154,7 +158,7 @@ def store(events: list[Prepared], organisation: Organisation | None, job=None) -
     An event whose ID is stored already is not stored again: with the same content (the
     same CBV hash and error declaration) it is a repeat, with other content a conflict.
     The caller decides whether a conflict undoes the capture (raise to roll back)."""
-    with _collector_paused():
+    with collector_paused():
         storing = _Storing(organisation, job)
         storing.add(events, range(len(events)))
         return storing.outcome
@@ -173,7 +177,11 @@ def store_document(
     most of the Python work runs beside the database's."""
     storing, problems = _Storing(organisation, job), []
     ahead = _identities_ahead(events, context, storing.now)
-    with _collector_paused(), contextlib.closing(ahead):  # closing stops the forked copy
+    with (
+        collector_paused(),
+        contextlib.closing(ahead),  # closing stops the forked copy
+        storing.copying_aside(),
+    ):
         for start, identities in ahead:
             chunk = slice(start, start + len(identities))
             prepared, at, refused = _sorted_out(events[chunk], context, places[chunk], identities)
@@ -206,11 +214,12 @@ def _identities_ahead(events: list, context, now: dt.datetime | None = None):
             process = None
         sender.close()
     helped, done = process is not None, False
+    inbox, reading = _reading(receiver) if helped else (None, None)
     try:
         for start, end in _chunks(len(events)):
             identities = None
             if helped and start > 0:
-                identities = _received(receiver)
+                identities = _received(inbox)
                 helped = identities is not None
             if identities is None:
                 identities = _identities(events[start:end], context, now)
@@ -222,6 +231,8 @@ def _identities_ahead(events: list, context, now: dt.datetime | None = None):
             if process.is_alive():
                 process.kill()  # given up on, or stalled: what it works on is not wanted
                 process.join()
+        if reading is not None:
+            reading.join()  # to the end of what the copy sent: it has left
         if receiver is not None:
             receiver.close()
 
@@ -230,11 +241,29 @@ def _identities_ahead(events: list, context, now: dt.datetime | None = None):
 _PATIENCE = 60
 
 
-def _received(receiver) -> list | None:
+def _reading(receiver) -> tuple[queue.SimpleQueue, threading.Thread]:
+    """What the forked copy sends, read by a thread of its own as soon as it comes, so
+    that the copy never waits for this process to take a chunk; None at the end (the copy
+    has left). The queue, and the thread."""
+    inbox = queue.SimpleQueue()
+
+    def read() -> None:
+        try:
+            while True:
+                inbox.put(receiver.recv())
+        except (EOFError, OSError):
+            inbox.put(None)
+
+    thread = threading.Thread(target=read, name="identities", daemon=True)
+    thread.start()
+    return inbox, thread
+
+
+def _received(inbox: queue.SimpleQueue) -> list | None:
     """The next chunk's identities from the forked copy, None if it died or stalls."""
     try:
-        return receiver.recv() if receiver.poll(_PATIENCE) else None
-    except (EOFError, OSError):
+        return inbox.get(timeout=_PATIENCE)
+    except queue.Empty:
         return None
 
 
@@ -268,10 +297,11 @@ def _can_fork() -> bool:
 
 
 @contextlib.contextmanager
-def _collector_paused():
-    """Python's cycle collector paused while a document's events are made into rows: that
-    makes many objects and no cycles, and each collection would walk the whole document
-    held in memory again (a fifth of the time, measured)."""
+def collector_paused():
+    """Python's cycle collector paused while a document is read and its events are made
+    into rows: that makes many objects and no cycles, and each collection would walk the
+    whole document held in memory again (a fifth of the time, measured, and as much again
+    for the logistics tables)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -292,9 +322,41 @@ class _Storing:
         self.first: dict[tuple[str, bool], Prepared] = {}  # the first event of each key
         self.owners: dict[str, int] = {}  # products' organisations by GTIN, as looked up
         self.looked_up: set[str] = set()
+        self.copier: _Copier | None = None  # see copying_aside()
+        self.unsent: list[tuple[str, str]] = []  # the COPYs of the chunk before
+
+    @contextlib.contextmanager
+    def copying_aside(self):
+        """On PostgreSQL, COPYs sent by a thread of their own, a chunk behind: while
+        PostgreSQL stores a chunk's rows, this thread makes the next chunk's."""
+        if connection.vendor != "postgresql":
+            yield
+            return
+        with _Copier() as self.copier:
+            yield
+            self.copier.send(self.unsent)
+            self.copier.wait()
+        self.copier, self.unsent = None, []
 
     def add(self, events: list[Prepared], indexes) -> None:
         """Stores the events not stored yet; `indexes` name them in conflicts."""
+        if self.copier is not None:
+            self.copier.wait()  # the connection is this thread's again
+        new = self._new(events, indexes)
+        if connection.vendor != "postgresql":
+            self.outcome.stored += self._created(new)
+            return
+        parties = self._parties(new)
+        pks = _event_pks(len(new))
+        if self.copier is None:
+            connection.ensure_connection()
+            _send_copies(connection.connection, self._copies(new, pks, parties))
+        else:
+            self.copier.send(self.unsent)
+            self.unsent = self._copies(new, pks, parties)
+
+    def _new(self, events: list[Prepared], indexes) -> list[Prepared]:
+        """The events not stored yet, each once. Repeats and conflicts go in the outcome."""
         new: dict[tuple[str, bool], tuple[int, Prepared]] = {}
         for index, event in zip(indexes, events, strict=True):
             first = self.first.setdefault(event.key, event)
@@ -314,54 +376,51 @@ class _Storing:
                 self.outcome.already.append(stored)
             else:
                 self.outcome.conflicts.append(_conflict(index, event))
-        self.outcome.stored += self._insert(rows)
+        return rows
 
-    def _insert(self, events: list[Prepared]) -> list[Event]:
-        """The events and their index rows: by COPY on PostgreSQL (the event IDs taken
-        from the table's sequence first, so that the index rows can name them), else in
-        bulk."""
+    def _created(self, events: list[Prepared]) -> list[Event]:
+        """The events, their index rows and ledger entries, created in bulk (not on
+        PostgreSQL)."""
         if not events:
             return []
         parties = self._parties(events)
-        if connection.vendor != "postgresql":
-            stored = [Event(**self._values(event)[0]) for event in events]
-            Event.objects.bulk_create(stored, batch_size=2000)
-            rows = [
-                EventEPC(event=e, epc=k, role=r)
-                for e, p in zip(stored, events, strict=True)
-                for r, k in p.epcs
-            ]
-            EventEPC.objects.bulk_create(rows, batch_size=5000)
-            rows = [
-                EventQuantity(event=e, epc_class=k, role=r, quantity=q, uom=u)
-                for e, p in zip(stored, events, strict=True)
-                for r, k, q, u in p.quantities
-            ]
-            EventQuantity.objects.bulk_create(rows, batch_size=5000)
-            rows = [EventParty(event=stored[i], organisation_id=o, reason=r) for i, o, r in parties]
-            EventParty.objects.bulk_create(rows, batch_size=5000)
-            self.outcome.epcs.update((e.pk, p.epcs) for e, p in zip(stored, events, strict=True))
-            return stored
-        fields = Event._meta.concrete_fields
-        stored = []
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [Event._meta.db_table, len(events)],
-            )
-            pks = [pk for (pk,) in cursor.fetchall()]
-            self.outcome.epcs.update((pk, e.epcs) for pk, e in zip(pks, events, strict=True))
-            # Each row is made as it is sent: PostgreSQL stores one while Python makes the next.
-            with _copy(cursor, Event, [f.column for f in fields]) as copy:
-                for pk, event in zip(pks, events, strict=True):
-                    values, text = self._values(event)
-                    values["id"] = pk
-                    stored.append(_loaded(values))
-                    row = [values[f.attname] for f in fields]
-                    row[_BODY] = text
-                    copy.write_row(row)
-            copy_rows(
-                cursor,
+        stored = [Event(**self._values(event)[0]) for event in events]
+        Event.objects.bulk_create(stored, batch_size=2000)
+        rows = [
+            EventEPC(event=e, epc=k, role=r)
+            for e, p in zip(stored, events, strict=True)
+            for r, k in p.epcs
+        ]
+        EventEPC.objects.bulk_create(rows, batch_size=5000)
+        rows = [
+            EventQuantity(event=e, epc_class=k, role=r, quantity=q, uom=u)
+            for e, p in zip(stored, events, strict=True)
+            for r, k, q, u in p.quantities
+        ]
+        EventQuantity.objects.bulk_create(rows, batch_size=5000)
+        rows = [EventParty(event=stored[i], organisation_id=o, reason=r) for i, o, r in parties]
+        EventParty.objects.bulk_create(rows, batch_size=5000)
+        ledger.trace_events_stored(stored)
+        self.outcome.epcs.update((e.pk, p.epcs) for e, p in zip(stored, events, strict=True))
+        return stored
+
+    def _copies(self, events: list[Prepared], pks: list[int], parties) -> list[tuple[str, str]]:
+        """The COPYs of the events (with these ids), their index rows and their ledger
+        entries, as (statement, text); the events go in the outcome. Python only: no
+        query."""
+        rows, stored = [], []
+        for pk, event in zip(pks, events, strict=True):
+            values, text = self._values(event)
+            values["id"] = pk
+            stored.append(_loaded(values))
+            self.outcome.epcs[pk] = event.epcs
+            rows.append((*map(values.__getitem__, _EVENT_COLUMNS[:-1]), text))
+        self.outcome.stored += stored
+        nulls = 0 if self.organisation else len(rows)
+        nulls += 0 if self.job else len(rows)
+        copies = [copy_text(Event, _EVENT_COLUMNS, rows, _event_line, nulls)]
+        copies += [
+            copy_text(
                 EventEPC,
                 ["event_id", "epc", "role"],
                 [
@@ -369,10 +428,9 @@ class _Storing:
                     for pk, e in zip(pks, events, strict=True)
                     for role, key in e.epcs
                 ],
-                lambda row: f"{row[0]}\t{row[1]}\t{row[2]}\n",
-            )
-            copy_rows(
-                cursor,
+                plain_line,
+            ),
+            copy_text(
                 EventQuantity,
                 ["event_id", "epc_class", "role", "quantity", "uom"],
                 [
@@ -380,18 +438,19 @@ class _Storing:
                     for pk, e in zip(pks, events, strict=True)
                     for role, key, quantity, unit in e.quantities
                 ],
-            )
-            copy_rows(
-                cursor,
+            ),
+            copy_text(
                 EventParty,
                 ["event_id", "organisation_id", "reason"],
                 [
                     (pks[index], organisation_id, reason)
                     for index, organisation_id, reason in parties
                 ],
-                lambda row: f"{row[0]}\t{row[1]}\t{row[2]}\n",
-            )
-        return stored
+                plain_line,
+            ),
+            copy_text(Entry, ledger.TRACE_EVENT_COLUMNS, ledger.trace_event_entries(stored)),
+        ]
+        return [(sql, text) for sql, text in copies if text]
 
     def _values(self, event: Prepared) -> tuple[dict, str]:
         """The event's row by attribute name, without its id, and its stored form."""
@@ -468,12 +527,38 @@ def _stored_already(event_ids: set[str]) -> dict[tuple[str, bool], Event]:
     return {(e.event_id, e.declares_error): e for e in found}
 
 
-_BODY = [f.attname for f in Event._meta.concrete_fields].index("body")
+# An event's row, as _event_line writes it: its stored form (the body as text) last.
+_EVENT_COLUMNS = [
+    "id",
+    "event_id",
+    "declares_error",
+    "cbv_hash",
+    "event_type",
+    "event_time",
+    "record_time",
+    "action",
+    "biz_step",
+    "disposition",
+    "read_point",
+    "biz_location",
+    "body_sha256",
+    "captured_by_id",
+    "capture_id",
+    "body",
+]
 
 
-def _copy(cursor, model, columns: list[str]):
-    sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
-    return cursor.cursor.copy(sql)
+def _event_line(row: tuple) -> str:
+    """An event's line of COPY's text (see copy_text)."""
+    (pk, event_id, error, cbv_hash, kind, at, recorded, action, step, disposition, point,
+     location, sha256, organisation, job, body) = row  # fmt: skip
+    error = "t" if error else "f"
+    organisation = COPY_NULL if organisation is None else organisation
+    job = COPY_NULL if job is None else job
+    return (
+        f"{pk}\t{event_id}\t{error}\t{cbv_hash}\t{kind}\t{at}\t{recorded}\t{action}\t{step}\t"
+        f"{disposition}\t{point}\t{location}\t{sha256}\t{organisation}\t{job}\t{body}\n"
+    )
 
 
 def text_array(values) -> str:
@@ -490,29 +575,141 @@ def text_array(values) -> str:
 COPY_NULL = "\\N"  # None in the text of a COPY
 
 
-def copy_rows(cursor, model, columns: list[str], rows: list, line=None, nulls: int = 0) -> None:
-    """COPY `rows` (tuples of values for `columns`) into the model's table.
+def copy_rows(model, columns: list[str], rows: list, line=None, nulls: int = 0) -> None:
+    """COPY `rows` (tuples of values for `columns`) into the model's table (see
+    copy_text)."""
+    connection.ensure_connection()
+    _send_copies(connection.connection, [copy_text(model, columns, rows, line, nulls)])
 
-    With `line`, a function of a row to its line of COPY's text format (each value as
-    str() gives it, None as \\N, `nulls` of them in all), the rows are made into text in
-    one pass, several times faster than psycopg's write_row one by one. That text is right
-    only if no value has a character COPY escapes (a backslash, a tab or a line break),
-    which the counts of those characters show: where one has, psycopg formats the rows."""
-    if not rows:
-        return
-    with _copy(cursor, model, columns) as copy:
-        if line is not None:
-            text = "".join(map(line, rows))
-            if (
-                text.count("\t") == len(rows) * (len(columns) - 1)
-                and text.count("\n") == len(rows)
-                and text.count("\\") == nulls
-                and "\r" not in text
-            ):
-                copy.write(text)
-                return
-        for row in rows:
-            copy.write_row(row)
+
+def copy_text(model, columns: list[str], rows: list, line=None, nulls: int = 0) -> tuple:
+    """The COPY of `rows` (tuples of values for `columns`) into the model's table, as
+    (statement, text in COPY's text format); the text is empty without rows.
+
+    With `line`, a function of a row to its line (each value as str() gives it, None as
+    \\N, `nulls` of them in all), the rows are made into text several times faster than
+    value by value. That text is right only if no value has a character COPY escapes (a
+    backslash, a tab or a line break), which the counts of those characters show: where
+    one has, the values are escaped one by one."""
+    text = ""
+    if line is not None:
+        text = "".join(map(line, rows))
+        plain = (
+            text.count("\t") == len(rows) * (len(columns) - 1)
+            and text.count("\n") == len(rows)
+            and text.count("\\") == nulls
+            and "\r" not in text
+        )
+        if not plain:
+            text = ""
+            line = None
+    if line is None and rows:
+        text = "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows)
+    return _copy_sql(model, columns), text
+
+
+def plain_line(row: tuple) -> str:
+    """A line of COPY's text of three values that str() writes as COPY reads them (see
+    copy_text)."""
+    return f"{row[0]}\t{row[1]}\t{row[2]}\n"
+
+
+def _copy_value(value) -> str:
+    """A value in COPY's text format."""
+    if value is None:
+        return COPY_NULL
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, str):
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return (
+                value.replace("\\", "\\\\")
+                .replace("\t", "\\t")
+                .replace("\n", "\\n")
+                .replace("\r", "\\r")
+            )
+        return value
+    if isinstance(value, bytes):
+        return "\\\\x" + value.hex()  # bytea's hex form, its backslash escaped
+    return str(value)  # numbers, times (ISO 8601 with their offset), UUIDs
+
+
+def _copy_sql(model, columns: list[str]) -> str:
+    return f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+
+
+def _send_copies(psycopg_connection, copies: list[tuple[str, str]]) -> None:
+    """Send COPYs of text (see copy_text) on a connection of psycopg (not Django's, which
+    belongs to one thread)."""
+    with psycopg_connection.cursor() as cursor:
+        for sql, text in copies:
+            if text:
+                with cursor.copy(sql) as copy:
+                    copy.write(text)
+
+
+def _event_pks(count: int) -> list[int]:
+    """Ids for `count` new events from the table's sequence, so that their index rows
+    can name them before they are stored."""
+    if not count:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Event._meta.db_table, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+class _Copier:
+    """COPYs sent on this connection (so in its transaction) by a thread of their own, in
+    the order given, while the caller goes on: the thread mostly waits for PostgreSQL,
+    which does not hold Python's lock. The caller waits (wait()) before it uses the
+    connection itself; the error of a COPY is raised there, and the COPYs after it are
+    not sent. Leaving with an exception, the COPYs not started are not sent."""
+
+    def __init__(self):
+        self._queue: queue.Queue = queue.Queue()
+        self._error: BaseException | None = None
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="copier", daemon=True)
+
+    def __enter__(self) -> "_Copier":
+        connection.ensure_connection()
+        self._connection = connection.connection  # the same connection in the thread
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        self._stopped = kind is not None
+        self._queue.put(None)
+        self._thread.join()
+        if kind is None:
+            self._raise()
+
+    def send(self, copies: list[tuple[str, str]]) -> None:
+        self._raise()
+        if copies:
+            self._queue.put(copies)
+
+    def wait(self) -> None:
+        self._queue.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while (copies := self._queue.get()) is not None:
+            try:
+                if self._error is None and not self._stopped:
+                    _send_copies(self._connection, copies)
+            except BaseException as e:  # raised in the caller's thread
+                self._error = e
+            finally:
+                self._queue.task_done()
+        self._queue.task_done()
 
 
 def _same(a: Prepared, b: Prepared) -> bool:

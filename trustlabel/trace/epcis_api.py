@@ -22,6 +22,7 @@ from trustlabel.accounts.models import Organisation
 
 from . import documents, query
 from .actions import CaptureRefused, EventConflict, do_capture_event, do_start_capture
+from .capture import collector_paused
 from .models import CaptureJob, Event, EventEPC, EventParty, EventType, Movement
 from .vocabulary import standard_values
 
@@ -96,7 +97,8 @@ def _body(request: HttpRequest, limit: int):
             **_limits(),
         )
     try:
-        return json.loads(data)
+        with collector_paused():
+            return json.loads(data)
     except ValueError:
         return _problem(400, "ValidationException", _("The body is not valid JSON."))
 

@@ -230,15 +230,13 @@ def _insert_containments(rows: list[_Packed]) -> None:
             batch_size=2000,
         )
         return
-    with connection.cursor() as cursor:
-        copy_rows(
-            cursor,
-            Containment,
-            ["parent", "child", "packed_at", "unpacked_at", "event_id"],
-            [(r.parent, r.child, r.packed_at, r.unpacked_at, r.event_id) for r in rows],
-            _containment_line,
-            nulls=sum(r.unpacked_at is None for r in rows),
-        )
+    copy_rows(
+        Containment,
+        ["parent", "child", "packed_at", "unpacked_at", "event_id"],
+        [(r.parent, r.child, r.packed_at, r.unpacked_at, r.event_id) for r in rows],
+        _containment_line,
+        nulls=sum(r.unpacked_at is None for r in rows),
+    )
 
 
 def _containment_line(row: tuple) -> str:

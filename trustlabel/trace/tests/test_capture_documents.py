@@ -305,8 +305,7 @@ def test_rows_copied_as_text_come_back_as_they_were(db, child):
     ]
     columns = ["parent", "child", "packed_at", "unpacked_at", "event_id"]
 
-    with connection.cursor() as cursor:
-        capture.copy_rows(cursor, Containment, columns, rows, logistics._containment_line, 1)
+    capture.copy_rows(Containment, columns, rows, logistics._containment_line, 1)
 
     assert list(Containment.objects.order_by("event_id").values_list(*columns)) == rows
 
@@ -320,3 +319,15 @@ def test_strings_given_as_the_text_of_an_array_come_back_as_they_were(db, values
     with connection.cursor() as cursor:
         cursor.execute("SELECT %s::text[]", [capture.text_array(values)])
         assert cursor.fetchone()[0] == values
+
+
+def test_events_with_characters_copy_escapes_are_stored_as_they_came(maker, pipeline):
+    events = packing_line(12)
+    events[5]["example:note"] = 'a "quoted" word, a back\\slash,\ta tab and\na new line'
+    events[9]["example:note"] = "\\N"
+
+    job = captured(maker, events)
+
+    assert job.success is True and job.stored_count == 12, job.errors
+    notes = Event.objects.filter(capture=job).order_by("pk").values_list("body", flat=True)
+    assert [b.get("example:note") for b in notes] == [e.get("example:note") for e in events]
