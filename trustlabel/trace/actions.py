@@ -66,8 +66,9 @@ def do_capture_event(actor: Actor, event) -> tuple[Event, bool]:
     return (outcome.stored or outcome.already)[0], bool(outcome.stored)
 
 
-def do_start_capture(actor: Actor, document, behaviour: str) -> CaptureJob:
-    """A document (POST /epcis/capture), checked now and stored by a worker.
+def do_start_capture(actor: Actor, document, behaviour: str, text: str | None = None) -> CaptureJob:
+    """A document (POST /epcis/capture), checked now and stored by a worker. `text`: the
+    document as it came (JSON), kept as it is rather than written again.
 
     Anything wrong with the document itself refuses it whole; so does any wrong event
     when the whole document is to be rolled back. With `proceed`, the wrong events are
@@ -82,7 +83,7 @@ def do_start_capture(actor: Actor, document, behaviour: str) -> CaptureJob:
     job = CaptureJob.objects.create(
         organisation=actor.organisation,
         error_behaviour=behaviour,
-        document=json.dumps(document, ensure_ascii=False, separators=(",", ":")),
+        document=text or json.dumps(document, ensure_ascii=False, separators=(",", ":")),
         event_count=len(document["epcisBody"]["eventList"]),
         errors=[p.as_dict() for p in problems],
     )

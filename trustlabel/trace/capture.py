@@ -548,13 +548,20 @@ _EVENT_COLUMNS = [
 ]
 
 
+@functools.lru_cache(maxsize=8)
+def _same_text(value) -> str:
+    """str() of a value the events of a capture share (record time, capture job)."""
+    return str(value)
+
+
 def _event_line(row: tuple) -> str:
     """An event's line of COPY's text (see copy_text)."""
     (pk, event_id, error, cbv_hash, kind, at, recorded, action, step, disposition, point,
      location, sha256, organisation, job, body) = row  # fmt: skip
     error = "t" if error else "f"
     organisation = COPY_NULL if organisation is None else organisation
-    job = COPY_NULL if job is None else job
+    job = COPY_NULL if job is None else _same_text(job)
+    recorded = _same_text(recorded)
     return (
         f"{pk}\t{event_id}\t{error}\t{cbv_hash}\t{kind}\t{at}\t{recorded}\t{action}\t{step}\t"
         f"{disposition}\t{point}\t{location}\t{sha256}\t{organisation}\t{job}\t{body}\n"

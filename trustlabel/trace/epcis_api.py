@@ -79,7 +79,7 @@ def _limits() -> dict:
 
 
 def _body(request: HttpRequest, limit: int):
-    """The request's JSON, or a problem response."""
+    """The request's JSON and the bytes it came as, or a problem response."""
     if request.content_type not in JSON_TYPES:
         return _problem(
             415, "UnsupportedMediaTypeException", _("Send JSON or JSON-LD."), **_limits()
@@ -98,17 +98,18 @@ def _body(request: HttpRequest, limit: int):
         )
     try:
         with collector_paused():
-            return json.loads(data)
+            return json.loads(data), data
     except ValueError:
         return _problem(400, "ValidationException", _("The body is not valid JSON."))
 
 
 @epcis.post("/capture", summary="Capture an EPCIS document (asynchronous)")
 def capture(request):
-    document = _body(request, settings.TRUSTLABEL_EPCIS_CAPTURE_SIZE_LIMIT)
-    if isinstance(document, HttpResponse):
-        return document
-    document = _as_capture_document(document)
+    received = _body(request, settings.TRUSTLABEL_EPCIS_CAPTURE_SIZE_LIMIT)
+    if isinstance(received, HttpResponse):
+        return received
+    document = _as_capture_document(received[0])
+    text = _text(received[1]) if document is received[0] else None
     behaviour = request.headers.get("GS1-Capture-Error-Behaviour", "rollback")
     if behaviour not in CaptureJob.ErrorBehaviour.values:
         return _problem(
@@ -126,7 +127,7 @@ def capture(request):
             **_limits(),
         )
     try:
-        job = do_start_capture(request.actor, document, behaviour)
+        job = do_start_capture(request.actor, document, behaviour, text)
     except CaptureRefused as e:
         return _problem(
             400,
@@ -136,6 +137,14 @@ def capture(request):
         )
     job.refresh_from_db()  # the task may have run already (immediate backend)
     return _json(documents.capture_job(job), 202, Location=f"/epcis/capture/{job.pk}", **_limits())
+
+
+def _text(data: bytes) -> str | None:
+    """JSON received as text, if it came in UTF-8 (else None)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
 
 
 def _as_capture_document(document):
@@ -263,11 +272,11 @@ def _uuid(text: str) -> uuid.UUID | None:
 
 @epcis.post("/events", summary="Capture one event (synchronous)")
 def capture_event(request):
-    event = _body(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-    if isinstance(event, HttpResponse):
-        return event
+    received = _body(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    if isinstance(received, HttpResponse):
+        return received
     try:
-        stored, created = do_capture_event(request.actor, event)
+        stored, created = do_capture_event(request.actor, received[0])
     except EventConflict as e:
         return _problem(
             409,
