@@ -22,7 +22,7 @@ from django.db import connection
 
 from trustlabel.accounts.models import Organisation
 
-from .capture import COPY_NULL, copy_rows, text_array
+from .copying import COPY_NULL, copy_rows, text_array
 from .identifiers import CANONICAL_BASE, IdentifierError, epc_key
 from .labels import Label, label_epc, labels_of, lot_class
 from .models import (

@@ -18,7 +18,7 @@ from trustlabel.accounts import actions as accounts
 from trustlabel.accounts.access import Actor
 from trustlabel.accounts.models import Organisation, User
 from trustlabel.catalog import actions as catalog
-from trustlabel.trace import capture, logistics
+from trustlabel.trace import capture, copying, logistics
 from trustlabel.trace.actions import do_run_capture, do_start_capture
 from trustlabel.trace.capture import canonical_json
 from trustlabel.trace.identifiers import epc_key
@@ -305,7 +305,7 @@ def test_rows_copied_as_text_come_back_as_they_were(db, child):
     ]
     columns = ["parent", "child", "packed_at", "unpacked_at", "event_id"]
 
-    capture.copy_rows(Containment, columns, rows, logistics._containment_line, 1)
+    copying.copy_rows(Containment, columns, rows, logistics._containment_line, 1)
 
     assert list(Containment.objects.order_by("event_id").values_list(*columns)) == rows
 
@@ -317,7 +317,7 @@ def test_rows_copied_as_text_come_back_as_they_were(db, child):
 )
 def test_strings_given_as_the_text_of_an_array_come_back_as_they_were(db, values):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT %s::text[]", [capture.text_array(values)])
+        cursor.execute("SELECT %s::text[]", [copying.text_array(values)])
         assert cursor.fetchone()[0] == values
 
 

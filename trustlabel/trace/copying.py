@@ -1,0 +1,147 @@
+"""Writing many rows at once into PostgreSQL: by COPY, its text made in one pass, sent on
+the caller's connection (or by a thread of their own, see Copier), and long lists of
+strings as array parameters. What capture and the logistics tables need to keep up with a
+packing line (docs/benchmarks.md, "EPCIS capture")."""
+
+import queue
+import threading
+
+from django.db import connection
+
+
+def text_array(values) -> str:
+    """`values` (strings) as the text of a PostgreSQL text[], for `= ANY(%s::text[])`:
+    psycopg adapts a list of strings one by one, which for the 30,000 keys of a document
+    takes longer than the query they are for."""
+    values = list(values)
+    joined = '","'.join(values)
+    if "\\" in joined or joined.count('"') != 2 * max(len(values) - 1, 0):
+        joined = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return '{"' + joined + '"}' if values else "{}"
+
+
+COPY_NULL = "\\N"  # None in the text of a COPY
+
+
+def copy_rows(model, columns: list[str], rows: list, line=None, nulls: int = 0) -> None:
+    """COPY `rows` (tuples of values for `columns`) into the model's table (see
+    copy_text)."""
+    connection.ensure_connection()
+    send_copies(connection.connection, [copy_text(model, columns, rows, line, nulls)])
+
+
+def copy_text(model, columns: list[str], rows: list, line=None, nulls: int = 0) -> tuple:
+    """The COPY of `rows` (tuples of values for `columns`) into the model's table, as
+    (statement, text in COPY's text format); the text is empty without rows.
+
+    With `line`, a function of a row to its line (each value as str() gives it, None as
+    \\N, `nulls` of them in all), the rows are made into text several times faster than
+    value by value. That text is right only if no value has a character COPY escapes (a
+    backslash, a tab or a line break), which the counts of those characters show: where
+    one has, the values are escaped one by one."""
+    text = ""
+    if line is not None:
+        text = "".join(map(line, rows))
+        plain = (
+            text.count("\t") == len(rows) * (len(columns) - 1)
+            and text.count("\n") == len(rows)
+            and text.count("\\") == nulls
+            and "\r" not in text
+        )
+        if not plain:
+            text = ""
+            line = None
+    if line is None and rows:
+        text = "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows)
+    return _copy_sql(model, columns), text
+
+
+def plain_line(row: tuple) -> str:
+    """A line of COPY's text of three values that str() writes as COPY reads them (see
+    copy_text)."""
+    return f"{row[0]}\t{row[1]}\t{row[2]}\n"
+
+
+def _copy_value(value) -> str:
+    """A value in COPY's text format."""
+    if value is None:
+        return COPY_NULL
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, str):
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return (
+                value.replace("\\", "\\\\")
+                .replace("\t", "\\t")
+                .replace("\n", "\\n")
+                .replace("\r", "\\r")
+            )
+        return value
+    if isinstance(value, bytes):
+        return "\\\\x" + value.hex()  # bytea's hex form, its backslash escaped
+    return str(value)  # numbers, times (ISO 8601 with their offset), UUIDs
+
+
+def _copy_sql(model, columns: list[str]) -> str:
+    return f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+
+
+def send_copies(psycopg_connection, copies: list[tuple[str, str]]) -> None:
+    """Send COPYs of text (see copy_text) on a connection of psycopg (not Django's, which
+    belongs to one thread)."""
+    with psycopg_connection.cursor() as cursor:
+        for sql, text in copies:
+            if text:
+                with cursor.copy(sql) as copy:
+                    copy.write(text)
+
+
+class Copier:
+    """COPYs sent on this connection (so in its transaction) by a thread of their own, in
+    the order given, while the caller goes on: the thread mostly waits for PostgreSQL,
+    which does not hold Python's lock. The caller waits (wait()) before it uses the
+    connection itself; the error of a COPY is raised there, and the COPYs after it are
+    not sent. Leaving with an exception, the COPYs not started are not sent."""
+
+    def __init__(self):
+        self._queue: queue.Queue = queue.Queue()
+        self._error: BaseException | None = None
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="copier", daemon=True)
+
+    def __enter__(self) -> "Copier":
+        connection.ensure_connection()
+        self._connection = connection.connection  # the same connection in the thread
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        self._stopped = kind is not None
+        self._queue.put(None)
+        self._thread.join()
+        if kind is None:
+            self._raise()
+
+    def send(self, copies: list[tuple[str, str]]) -> None:
+        self._raise()
+        if copies:
+            self._queue.put(copies)
+
+    def wait(self) -> None:
+        self._queue.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while (copies := self._queue.get()) is not None:
+            try:
+                if self._error is None and not self._stopped:
+                    send_copies(self._connection, copies)
+            except BaseException as e:  # raised in the caller's thread
+                self._error = e
+            finally:
+                self._queue.task_done()
+        self._queue.task_done()
