@@ -62,7 +62,7 @@ def do_capture_event(actor: Actor, event) -> tuple[Event, bool]:
     outcome = store(prepared, actor.organisation)
     if outcome.conflicts:
         raise EventConflict(outcome.conflicts)
-    index_events(outcome.stored, outcome.epcs)
+    index_events(outcome.stored, outcome.epcs, outcome.packed)
     return (outcome.stored or outcome.already)[0], bool(outcome.stored)
 
 
@@ -119,7 +119,7 @@ def do_run_capture(job_id: str) -> None:
                 )
                 if problems and rollback:
                     raise _Undo
-                index_events(outcome.stored, outcome.epcs)
+                index_events(outcome.stored, outcome.epcs, outcome.packed)
         except _Undo:
             outcome = Outcome()
     job.errors = [*job.errors, *(p.as_dict() for p in problems)]

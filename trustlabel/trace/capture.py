@@ -37,7 +37,15 @@ from trustlabel.ledger.models import Entry
 from .copying import COPY_NULL, Copier, copy_text, plain_line, send_copies, text_array
 from .hashing import event_hash_id
 from .identifiers import epc_key
-from .models import Event, EventEPC, EventParty, EventQuantity
+from .logistics import (
+    Packing,
+    containments_copy,
+    index_aggregations,
+    packing_keys,
+    packing_steps,
+    time_order,
+)
+from .models import Containment, Event, EventEPC, EventParty, EventQuantity
 from .schema import Problem
 from .vocabulary import short_cbv
 
@@ -95,6 +103,8 @@ class Outcome:
     # (role, key) of the identifiers each stored event names, by the event's pk: for the
     # logistics tables, without working the keys out again.
     epcs: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    # Whether the stored events' containments are derived already (logistics.Packing).
+    packed: bool = False
 
 
 def prepare(event: dict, context=None) -> Prepared:
@@ -324,6 +334,7 @@ class _Storing:
         self.owners: dict[str, int] = {}  # products' organisations by GTIN, as looked up
         self.looked_up: set[str] = set()
         self.copier: Copier | None = None  # see copying_aside()
+        self.packing: Packing | None = None
         self.unsent: list[tuple[str, str]] = []  # the COPYs of the chunk before
 
     @contextlib.contextmanager
@@ -333,11 +344,28 @@ class _Storing:
         if connection.vendor != "postgresql":
             yield
             return
+        self.packing = Packing()
         with Copier() as self.copier:
             yield
             self.copier.send(self.unsent)
             self.copier.wait()
         self.copier, self.unsent = None, []
+        self._packed()
+
+    def _packed(self) -> None:
+        """The containments of the document, derived chunk by chunk (see Packing), written
+        back; or derived again at once, where chunk by chunk did not give the same."""
+        if self.packing.redo:
+            pks = [event.pk for event in self.outcome.stored]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {Containment._meta.db_table} WHERE event_id = ANY(%s)",  # noqa: S608
+                    [pks],
+                )
+            index_aggregations(sorted(self.outcome.stored, key=time_order), self.outcome.epcs)
+        else:
+            self.packing.finish()
+        self.packing, self.outcome.packed = None, True
 
     def add(self, events: list[Prepared], indexes) -> None:
         """Stores the events not stored yet; `indexes` name them in conflicts."""
@@ -349,6 +377,8 @@ class _Storing:
             return
         parties = self._parties(new)
         pks = _event_pks(len(new))
+        if self.packing is not None:
+            self.packing.read(*packing_keys(_aggregations(new)))
         if self.copier is None:
             connection.ensure_connection()
             send_copies(connection.connection, self._copies(new, pks, parties))
@@ -451,6 +481,10 @@ class _Storing:
             ),
             copy_text(Entry, ledger.TRACE_EVENT_COLUMNS, ledger.trace_event_entries(stored)),
         ]
+        if self.packing is not None:
+            steps = packing_steps(sorted(stored, key=time_order), self.outcome.epcs)
+            self.packing.apply(steps)
+            copies.append(containments_copy(self.packing.made()))
         return [(sql, text) for sql, text in copies if text]
 
     def _values(self, event: Prepared) -> tuple[dict, str]:
@@ -509,6 +543,20 @@ def _loaded(values: dict) -> Event:
     event._state = ModelState()
     event._state.adding, event._state.db = False, connection.alias
     return event
+
+
+def _aggregations(events: list[Prepared]) -> list[tuple[str, str, list[str]]]:
+    """(action, parent's key, children's keys) of the AggregationEvents ADD and DELETE
+    among prepared events, for logistics.packing_keys."""
+    steps = []
+    for event in events:
+        action = event.body.get("action")
+        if event.body.get("type") == "AggregationEvent" and action in ("ADD", "DELETE"):
+            parents = [key for role, key in event.epcs if role == _PARENT]
+            if parents:
+                children = [key for role, key in event.epcs if role == EventEPC.Role.CHILD]
+                steps.append((action, parents[0], children))
+    return steps
 
 
 def _stored_already(event_ids: set[str]) -> dict[tuple[str, bool], Event]:

@@ -22,7 +22,7 @@ from django.db import connection
 
 from trustlabel.accounts.models import Organisation
 
-from .copying import COPY_NULL, copy_rows, text_array
+from .copying import COPY_NULL, copy_text, send_copies, text_array
 from .identifiers import CANONICAL_BASE, IdentifierError, epc_key
 from .labels import Label, label_epc, labels_of, lot_class
 from .models import (
@@ -82,18 +82,17 @@ def organisations_named(iris: Iterable[str]) -> dict[str, Organisation]:
 # --------------------------------------------------------------------- indexing
 
 
-def index_events(events: list[Event], epcs: dict[int, list] | None = None) -> None:
+def index_events(
+    events: list[Event], epcs: dict[int, list] | None = None, packed: bool = False
+) -> None:
     """Derive containment, movements and moved lots from newly stored events (in their
     event-time order, so that packing comes before the shipping of the case). A few
     queries for a whole document, whatever its size. `epcs`: the (role, key) of the
-    identifiers of events, by pk, where capture has worked them out already."""
-    # By time since the epoch: datetimes of other offsets compare slowly.
-    events = sorted(events, key=lambda e: (e.event_time - _EPOCH, e.id))
-    packing = [
-        e for e in events if e.event_type == "AggregationEvent" and e.action in ("ADD", "DELETE")
-    ]
-    if packing:
-        _index_aggregations(packing, epcs or {})
+    identifiers of events, by pk, where capture has worked them out already; `packed`:
+    capture has derived their containments (Packing) already."""
+    events = sorted(events, key=time_order)
+    if not packed:
+        index_aggregations(events, epcs or {})
     moving = [e for e in events if _moves(e)]
     if not moving:
         return
@@ -115,15 +114,34 @@ class _Packed:
     packed_at: dt.datetime
     unpacked_at: dt.datetime | None = None
     event_id: int | None = None
+    written: bool = False
 
 
-def _index_aggregations(events: list[Event], epcs: dict[int, list]) -> None:
-    """Pack and unpack, in event-time order: ADD puts the children in the parent (taking
-    each out of the parent it was in: one parent at a time), DELETE takes out the
-    children named, or everything in the parent when none are. The open containments
-    concerned are read once, changed in memory, and written back in bulk."""
+def time_order(event: Event) -> tuple:
+    """Events in event-time order, then as stored. By time since the epoch: datetimes of
+    other offsets compare slowly."""
+    return event.event_time - _EPOCH, event.pk
+
+
+def index_aggregations(events: list[Event], epcs: dict[int, list]) -> None:
+    """Pack and unpack, in event-time order (see Packing), for the whole of `events` (in
+    that order) at once."""
+    steps = packing_steps(events, epcs)
+    packing = Packing()
+    packing.read(*packing_keys(steps))
+    packing.apply(steps)
+    packing.finish()
+    _insert_containments(packing.made())
+
+
+def packing_steps(events: list[Event], epcs: dict[int, list]) -> list[tuple]:
+    """(event, parent's key, children's keys) of the AggregationEvents ADD and DELETE
+    among `events` (in event-time order), from their identifiers' keys in `epcs` where
+    capture has worked them out."""
     steps = []
     for event in events:
+        if event.event_type != "AggregationEvent" or event.action not in ("ADD", "DELETE"):
+            continue
         keys = epcs.get(event.pk)
         if keys is None:
             parent = event.body.get("parentID")
@@ -136,49 +154,114 @@ def _index_aggregations(events: list[Event], epcs: dict[int, list]) -> None:
         parents = [key for role, key in keys if role == EventEPC.Role.PARENT]
         if parents:
             steps.append((event, parents[0], [k for r, k in keys if r == EventEPC.Role.CHILD]))
-    by_child: dict[str, _Packed] = {}
-    by_parent: dict[str, dict[str, _Packed]] = defaultdict(dict)
-    for row in _open_containments(
-        {c for e, _, children in steps if e.action == "ADD" for c in children},
-        {p for e, p, _ in steps if e.action == "DELETE"},
-    ):
-        by_child[row.child] = row
-        by_parent[row.parent][row.child] = row
-    created: list[_Packed] = []
-    changed: dict[int, _Packed] = {}
+    return steps
 
-    def unpack(row: _Packed, at) -> None:
+
+def packing_keys(steps: Iterable[tuple]) -> tuple[set[str], set[str]]:
+    """The children packed and the parents emptied by steps (event or its action, parent,
+    children), whose open containments packing them needs."""
+    children, parents = set(), set()
+    for event, parent, packed in steps:
+        if (event if isinstance(event, str) else event.action) == "ADD":
+            children.update(packed)
+        else:
+            parents.add(parent)
+    return children, parents
+
+
+class Packing:
+    """Containments, packed and unpacked in event-time order: ADD puts the children in
+    the parent (taking each out of the parent it was in: one parent at a time), DELETE
+    takes out the children named, or everything in the parent when none are.
+
+    The open containments concerned are read (read()) before the steps that need them
+    are applied (apply()), changed in memory, and written back at the end (finish());
+    the new ones are written as they are made (made()). Capture applies a document chunk
+    by chunk, so that PostgreSQL stores a chunk's containments beside its events: that
+    is the same as applying the whole document at once while each chunk's steps come
+    after those of the chunk before; otherwise `redo` says so and capture derives the
+    document's containments again at once."""
+
+    def __init__(self):
+        self.by_child: dict[str, _Packed] = {}
+        self.by_parent: dict[str, dict[str, _Packed]] = defaultdict(dict)
+        self.children_read: set[str] = set()
+        self.parents_read: set[str] = set()
+        self.read_pks: set[int] = set()
+        self.changed: dict[int, _Packed] = {}  # stored containments unpacked
+        self.unpacked_late: list[_Packed] = []  # made, written, then unpacked
+        self.new: list[_Packed] = []
+        self.last: tuple | None = None
+        self.redo = False
+
+    def read(self, children: set[str], parents: set[str]) -> None:
+        """Read the open containments of these children and parents, those not read yet."""
+        children, parents = children - self.children_read, parents - self.parents_read
+        self.children_read |= children
+        self.parents_read |= parents
+        for row in _open_containments(children, parents):
+            if row.pk not in self.read_pks:
+                self.read_pks.add(row.pk)
+                self.by_child[row.child] = row
+                self.by_parent[row.parent][row.child] = row
+
+    def apply(self, steps: list[tuple]) -> None:
+        """Apply (event, parent, children) steps, in event-time order."""
+        for event, parent, children in steps:
+            at, order = event.event_time, time_order(event)
+            self.redo |= self.last is not None and order < self.last
+            self.last = order
+            if event.action == "DELETE":
+                inside = self.by_parent[parent]
+                for row in (
+                    [inside[c] for c in children if c in inside]
+                    if children
+                    else list(inside.values())
+                ):
+                    if row.packed_at <= at:
+                        self._unpack(row, at)
+                continue
+            for child in children:
+                current = self.by_child.get(child)
+                if current is not None and current.packed_at <= at:
+                    self._unpack(current, at)
+                row = _Packed(None, parent, child, at, event_id=event.pk)
+                self.new.append(row)
+                self.by_child[child] = row
+                self.by_parent[parent][child] = row
+
+    def _unpack(self, row: _Packed, at) -> None:
         row.unpacked_at = at
-        if by_child.get(row.child) is row:
-            del by_child[row.child]
-        by_parent[row.parent].pop(row.child, None)
+        if self.by_child.get(row.child) is row:
+            del self.by_child[row.child]
+        self.by_parent[row.parent].pop(row.child, None)
         if row.pk is not None:
-            changed[row.pk] = row
+            self.changed[row.pk] = row
+        elif row.written:
+            self.unpacked_late.append(row)
 
-    for event, parent, children in steps:
-        at = event.event_time
-        if event.action == "DELETE":
-            inside = by_parent[parent]
-            for row in (
-                [inside[c] for c in children if c in inside] if children else list(inside.values())
-            ):
-                if row.packed_at <= at:
-                    unpack(row, at)
-            continue
-        for child in children:
-            current = by_child.get(child)
-            if current is not None and current.packed_at <= at:
-                unpack(current, at)
-            row = _Packed(None, parent, child, at, event_id=event.pk)
-            created.append(row)
-            by_child[child] = row
-            by_parent[parent][child] = row
-    Containment.objects.bulk_update(
-        [Containment(pk=r.pk, unpacked_at=r.unpacked_at) for r in changed.values()],
-        ["unpacked_at"],
-        batch_size=1000,
-    )
-    _insert_containments(created)
+    def made(self) -> list[_Packed]:
+        """The containments made since the last call, to be written now."""
+        rows, self.new = self.new, []
+        for row in rows:
+            row.written = True
+        return rows
+
+    def finish(self) -> None:
+        """Write back the stored containments unpacked (those made and written before they
+        were unpacked, which have no id here, by their event, parent and child)."""
+        Containment.objects.bulk_update(
+            [Containment(pk=r.pk, unpacked_at=r.unpacked_at) for r in self.changed.values()],
+            ["unpacked_at"],
+            batch_size=1000,
+        )
+        if self.unpacked_late:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {Containment._meta.db_table} SET unpacked_at = %s "  # noqa: S608
+                    "WHERE event_id = %s AND parent = %s AND child = %s AND unpacked_at IS NULL",
+                    [(r.unpacked_at, r.event_id, r.parent, r.child) for r in self.unpacked_late],
+                )
 
 
 def _open_containments(children: set[str], parents: set[str]) -> list[_Packed]:
@@ -230,7 +313,13 @@ def _insert_containments(rows: list[_Packed]) -> None:
             batch_size=2000,
         )
         return
-    copy_rows(
+    connection.ensure_connection()
+    send_copies(connection.connection, [containments_copy(rows)])
+
+
+def containments_copy(rows: list[_Packed]) -> tuple[str, str]:
+    """The COPY of new containments (see copying.copy_text)."""
+    return copy_text(
         Containment,
         ["parent", "child", "packed_at", "unpacked_at", "event_id"],
         [(r.parent, r.child, r.packed_at, r.unpacked_at, r.event_id) for r in rows],

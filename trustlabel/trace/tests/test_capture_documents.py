@@ -331,3 +331,70 @@ def test_events_with_characters_copy_escapes_are_stored_as_they_came(maker, pipe
     assert job.success is True and job.stored_count == 12, job.errors
     notes = Event.objects.filter(capture=job).order_by("pk").values_list("body", flat=True)
     assert [b.get("example:note") for b in notes] == [e.get("example:note") for e in events]
+
+
+def aggregation(minute: int, parent: str, children: list[str], action="ADD") -> dict:
+    event = {
+        "type": "AggregationEvent",
+        "eventTime": f"2026-11-01T09:{minute:02d}:00.000+08:00",
+        "eventTimeZoneOffset": "+08:00",
+        "parentID": f"urn:epc:id:sscc:6901234.{parent}",
+        "action": action,
+        "bizStep": "packing" if action == "ADD" else "unpacking",
+    }
+    if children:
+        event["childEPCs"] = [f"https://id.gs1.org/01/{GTIN}/21/{c}" for c in children]
+    return event
+
+
+# Packing documents of 16 events, stored in chunks of 1, 2, 4, 4, 4 and 1 (see pipeline).
+PACKINGS = {
+    # Each chunk after the one before: packed chunk by chunk.
+    "in order": [aggregation(m, f"10{m:07d}", [f"{m}1", f"{m}2"]) for m in range(16)],
+    # Cases packed onto a pallet, one case taken off again later (DELETE of named children)
+    # and a pallet emptied (DELETE without children).
+    "pallets and unpacking": [
+        *(aggregation(m, f"20{m:07d}", [f"{m}1", f"{m}2"]) for m in range(8)),
+        *(aggregation(8 + m, "3000000001", [f"1{m}"]) for m in range(4)),
+        aggregation(12, "3000000001", ["11"], "DELETE"),
+        aggregation(13, "2000000003", [], "DELETE"),
+        aggregation(14, "4000000001", ["51", "52"]),
+        aggregation(15, "4000000002", ["61"]),
+    ],
+    # Later chunks with earlier times: derived again at once.
+    "out of order": [aggregation(15 - m, f"50{m:07d}", [f"{m % 5}1"]) for m in range(16)],
+    # Items packed in one chunk and packed elsewhere in a later one.
+    "repacked": [aggregation(m, f"60{m:07d}", [f"{m % 6}7"]) for m in range(16)],
+}
+
+
+@pytest.mark.parametrize("name", PACKINGS)
+def test_containments_derived_chunk_by_chunk_are_those_of_the_whole_document(
+    maker, pipeline, name, monkeypatch
+):
+    """On PostgreSQL, capture derives a document's containments chunk by chunk (or again at
+    once, where chunk by chunk would not give the same); on SQLite at once. Either way, the
+    same as the whole document derived at once."""
+    earlier = captured(maker, [aggregation(0, "9000000001", ["01", "11", "61"])], "rollback")
+    again = []
+    monkeypatch.setattr(
+        capture,
+        "index_aggregations",
+        lambda *args: again.append(logistics.index_aggregations(*args)),
+    )
+
+    job = captured(maker, PACKINGS[name])
+
+    assert job.success is True and job.stored_count == 16, job.errors
+    on_postgresql = connection.vendor == "postgresql"
+    assert bool(again) == (on_postgresql and name == "out of order")
+    columns = ("parent", "child", "packed_at", "unpacked_at", "event_id")
+    chunk_by_chunk = sorted(Containment.objects.values_list(*columns))
+
+    Containment.objects.exclude(event__capture=earlier).delete()
+    Containment.objects.update(unpacked_at=None)
+    stored = Event.objects.filter(capture=job)
+    logistics.index_aggregations(sorted(stored, key=logistics.time_order), {})
+
+    assert chunk_by_chunk == sorted(Containment.objects.values_list(*columns))
+    assert Containment.objects.filter(unpacked_at__isnull=False).exists()
