@@ -5,12 +5,13 @@
 Drops and recreates the database `trustlabel_bench_epcis` (PostgreSQL at 127.0.0.1:5432, as
 in the CI), makes `--documents` EPCIS documents of `--events` events each (shipping and
 receiving ObjectEvents naming 1 to 12 SGTINs, AggregationEvents packing 12 items into an
-SSCC case, in the proportions of a packing line), and captures each through the capture
-job the worker runs (`trace.actions.do_run_capture`: schema validation, event hash IDs,
-storage with the EPC, quantity and party index rows, the logistics tables derived from the
-events, a ledger record queued for each event, in one transaction a document). Then as
-many other documents the same way but without the logistics tables
-(`trace.logistics.index_events` left out), to show what each part costs. Then, in the
+SSCC case, in the proportions of a packing line), and captures each as POST /epcis/capture
+and the worker do (the request's JSON read, `trace.actions.do_start_capture` and
+`do_run_capture`: schema validation, event hash IDs, storage with the EPC, quantity and
+party index rows, the logistics tables derived from the events, a ledger record queued
+for each event, in one transaction a document). Then as many other documents the same way
+but without the logistics tables (`trace.logistics.Packing` and `index_events` left out),
+to show what each part costs. Then, in the
 same run, it writes the very same rows with PostgreSQL's COPY
 (the limit: no validation, no hashing, no Python per row) and reports the rates, and
 writes them to docs/benchmarks.md under '## EPCIS capture'.
@@ -32,51 +33,44 @@ CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 
 
 NOTES = """\
-How it got here (the same command): 512 events/s with Django's bulk_create and the
-canonical form of every identifier worked out three times; 1,007 with COPY for the rows
-(the event IDs taken from the table's sequence first, so that the index rows can name
-them), each identifier's canonical form cached, and keys that are canonical already
-recognised at once (1,700 to 2,600 on a quieter machine). Then, for capture itself:
-- the CBV event hash written straight from the JSON for the usual shapes of events (the
-  fields of the standard's order in their usual forms), the general tree kept for the
-  rest and checked against it on generated events; check digits summed as bytes and
-  cached by GTIN: from about 170 to 25 µs an event;
-- each event's index keys worked out beside its hash, while their canonical forms are
-  in the cache (a document's 80,000 serials had left it by the time the rows were made);
-  the repeat check with one array parameter; Python's cycle collector paused during a
-  capture (its collections walked the whole document in memory: a fifth of the time);
-- the document stored chunk after chunk, while a forked copy of the worker hashes the
-  chunks ahead and writes each event's stored form (canonical JSON and its SHA-256), and
-  the rows go by COPY as they are made: Python on both cores beside PostgreSQL. 3,000 to
-  4,600 events/s without the logistics tables in this session's runs, depending on what
-  else the shared machine was running (often about one of its two cores).
+How it got here (the same command): 512 events/s with Django's bulk_create; 1,007 with
+COPY for the rows; 1,700 to 2,600 with each identifier's canonical form cached; then the
+CBV event hash written straight from the JSON for the usual shapes of events, Python's
+cycle collector paused while a document is in memory, and the document stored chunk
+after chunk while a forked copy of the worker hashes the chunks ahead: 2,600 to 2,900
+(2026-11-21, morning). Then, measured with PostgreSQL's own CPU time beside Python's
+(read from /proc):
+- no foreign key in the database from an event's index rows to the event, nor from the
+  event to its organisation and capture job (written together by one piece of code;
+  events are never deleted; Django still protects and cascades): checking the 171,000
+  references of a document at commit took about 1 s of PostgreSQL's 2.5 s;
+- the waiting document kept as the JSON text it came as, compressed by LZ4, instead of
+  jsonb written out again (0.2 s of PostgreSQL's time and 0.1 s of Python's);
+- index rows, events and ledger entries made into COPY's text in one pass and checked,
+  instead of row by row by psycopg; long key lists sent as one array text; stored events
+  made without Model.__init__: 2,645 to 4,176;
+- the COPYs sent by a thread of their own a chunk behind, so that Python makes a chunk's
+  rows while PostgreSQL stores the chunk before; the forked copy's chunks read as they
+  come; each chunk's ledger entries and containments (logistics.Packing) stored with it
+  rather than after the document: 4,200 to 5,000 for a document on a quiet machine.
 
-Where the time goes now, for a document of 10,000 events (CPU seconds, PostgreSQL's
-backend read from /proc): PostgreSQL 0.2 s to take the waiting document (8 MB of JSON
-into the capture job's jsonb column, compressed by pglz) and 0.03 s to give it back,
-about 0.9 s for the COPYs (10,000 events with ten indexes and their bodies parsed into
-jsonb, 81,000 EPC rows, 20,000 party rows) and 0.4 s at commit for 121,000 deferred
-foreign-key checks (each index row's event, each event's organisation and job); Python
-0.5 s in the forked copy (hashes, stored forms), 0.4 to 0.5 s in the worker (rows, COPY,
-the document's JSON) and 0.1 s in the request (schema check, JSON). PostgreSQL alone
-needs about 1.5 s of the 2 s that 5,000 events/s leaves; the rest fits beside it only on
-two free cores. What would give room: the waiting document kept as text or in a file
-rather than jsonb (0.2 s), and fewer index rows or foreign keys checked (0.4 s at
-commit), both schema changes.
-
-The logistics tables (`trace.logistics.index_events`, derived in the same transaction)
-cost the difference between the first two lines: about 20 s a document while they were
-written event by event (two queries for each AggregationEvent); 1.5 to 1.9 s written for
-the whole document at once with a model instance per containment and the open ones looked
-up with IN lists of 5,000; 0.7 to 0.8 s (cProfile, this machine) with plain rows, one
-array parameter and COPY: 30,000 containments a document, half of it PostgreSQL's. The
-COPY limit includes the containments.
+Where the time goes now, for a document of 10,000 events, on a quiet machine: about 2.2
+s in all, of which 0.2 s to take the request (JSON, schema, the waiting document), 1.7 s
+storing chunk by chunk and 0.1 s for the rest of the logistics tables; CPU time in that
+while: PostgreSQL 1.1 to 1.4 s (the COPYs of 10,000 events with ten indexes, 81,000 EPC,
+20,000 party, 30,000 containment and 10,000 ledger rows, as in the COPY limit), Python
+0.9 s in the worker (request, rows, COPY text) and 0.6 to 0.7 s in its forked copy
+(hashes, stored forms). That is 2.6 to 3 s of CPU for the machine's two cores: 5,000
+events/s (2 s a document) needs them both busy nearly all the time, which they are not
+while the request is read, nor when PostgreSQL checkpoints (every few documents with the
+CI server's max_wal_size of 1 GB) or the machine's neighbours take its cores: the same
+command's COPY limit went from 6,900 to 10,600 events/s between runs this session, and
+capture from 3,500 to 4,800.
 
 More workers do not help on this machine: two capture workers at once (two processes
-sharing nine documents, with the logistics tables) gave 2,899 events/s in a trial run
-(2026-11-21 14:20 UTC, against 3,285 for one worker in the same run): one worker already
-keeps both cores busy (its forked copy hashes while it stores), so a second only adds
-contention.
+sharing nine documents) gave 2,899 events/s in a trial run (2026-11-21 14:20 UTC, against
+3,285 for one worker in the same run): one worker already keeps both cores busy (its
+forked copy hashes while it stores), so a second only adds contention.
 """
 
 
@@ -243,7 +237,7 @@ def main() -> None:
         f"| capture as the worker does it (validate, hash, store with index rows, derive the "
         f"logistics tables, queue each event's ledger record), one transaction a document | "
         f"{capture_rate:,.0f} | {seconds:.1f} |\n"
-        f"| the same without the logistics tables (`trace.logistics.index_events`) | "
+        f"| the same without the logistics tables (`trace.logistics.Packing` and `index_events`) | "
         f"{bare_rate:,.0f} | {bare_seconds:.1f} |\n"
         f"| COPY of the same rows into copies of the tables (the limit) | "
         f"{copy_rate:,.0f} | {copy_seconds:.1f} |\n"
