@@ -8,8 +8,9 @@ the same content) is stored once.
 
 Capture keeps up with a packing line (docs/benchmarks.md, "EPCIS capture"): a capture
 job's document is stored chunk by chunk while a forked copy of the process hashes the
-chunks ahead, and on PostgreSQL the rows go by COPY as they are made, so that Python works
-on both cores while the database stores.
+chunks ahead, and on PostgreSQL each chunk's rows (events, index rows, ledger entries,
+containments) go by COPY, sent by a thread of their own while the next chunk's are made,
+so that Python works on both cores while the database stores.
 """
 
 import contextlib
