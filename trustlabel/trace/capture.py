@@ -44,6 +44,7 @@ from .logistics import (
     index_aggregations,
     packing_keys,
     packing_steps,
+    parent_and_children,
     time_order,
 )
 from .models import Containment, Event, EventEPC, EventParty, EventQuantity
@@ -553,10 +554,9 @@ def _aggregations(events: list[Prepared]) -> list[tuple[str, str, list[str]]]:
     for event in events:
         action = event.body.get("action")
         if event.body.get("type") == "AggregationEvent" and action in ("ADD", "DELETE"):
-            parents = [key for role, key in event.epcs if role == _PARENT]
-            if parents:
-                children = [key for role, key in event.epcs if role == EventEPC.Role.CHILD]
-                steps.append((action, parents[0], children))
+            parent, children = parent_and_children(event.epcs)
+            if parent is not None:
+                steps.append((action, parent, children))
     return steps
 
 

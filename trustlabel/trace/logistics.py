@@ -151,10 +151,17 @@ def packing_steps(events: list[Event], epcs: dict[int, list]) -> list[tuple]:
                 ]
                 steps.append((event, epc_key(parent), children))
             continue
-        parents = [key for role, key in keys if role == EventEPC.Role.PARENT]
-        if parents:
-            steps.append((event, parents[0], [k for r, k in keys if r == EventEPC.Role.CHILD]))
+        parent, children = parent_and_children(keys)
+        if parent is not None:
+            steps.append((event, parent, children))
     return steps
+
+
+def parent_and_children(keys: list[tuple[str, str]]) -> tuple[str | None, list[str]]:
+    """The parent and the children among an AggregationEvent's (role, key) pairs."""
+    parents = [key for role, key in keys if role == EventEPC.Role.PARENT]
+    children = [key for role, key in keys if role == EventEPC.Role.CHILD]
+    return (parents[0] if parents else None), children
 
 
 def packing_keys(steps: Iterable[tuple]) -> tuple[set[str], set[str]]:
