@@ -43,7 +43,7 @@ class CaptureJob(models.Model):
     )
     # The document as received, as JSON text, until it has been captured (then emptied).
     # Text rather than jsonb: PostgreSQL stores and gives back a document of 10,000 events
-    # (8 MB) in a fifth of the time when it does not parse it, compressed by LZ4 where the
+    # (8 MB) in a third of the time when it does not parse it, compressed by LZ4 where the
     # server has it (migration 0005).
     document = models.TextField(blank=True, default="")
     event_count = models.PositiveIntegerField(default=0)
@@ -82,14 +82,13 @@ class Event(models.Model):
     # SHA-256 of the stored form (canonical JSON): what the ledger records.
     body_sha256 = models.CharField(max_length=64)
     # An event and its index rows (EPCs, quantities, parties, containments, derived from
-    # it) are written together, in one transaction, by capture._Storing (containments by
-    # logistics.index_events), which names only organisations, capture jobs and events it
-    # has in hand; events are never deleted (an error is corrected by an error
-    # declaration). So these references have no foreign key in the database: checking one
-    # for each of the 171,000 references of a 10,000-event document cost about 1 s of
-    # PostgreSQL's time at commit, half of what capturing the document may take
-    # (docs/benchmarks.md, "EPCIS capture"). Django still protects, cascades and empties
-    # them on deletion.
+    # it) are written together, in one transaction, by capture._Storing (containments
+    # through logistics.Packing or index_events), which names only organisations, capture
+    # jobs and events it has in hand; events are never deleted (an error is corrected by
+    # an error declaration). So these references have no foreign key in the database:
+    # checking the 171,000 references of a 10,000-event document at commit cost about 1 s
+    # of the 2.5 s PostgreSQL spent on the document (docs/benchmarks.md, "EPCIS
+    # capture"). Django still protects, cascades and empties them on deletion.
     captured_by = models.ForeignKey(
         Organisation,
         null=True,
