@@ -28,7 +28,15 @@ from .documents import GS1_CONTEXT
 from .identifiers import epc_key
 from .labels import label_of, labels_of, lot_class
 from .logistics import contents, contents_known, index_events, last_destination, party_iri
-from .models import CaptureJob, Commissioning, DiversionAlert, Event, PublicTrace, Recall
+from .models import (
+    CaptureJob,
+    Commissioning,
+    DiversionAlert,
+    Event,
+    PublicTrace,
+    Recall,
+    read_json,
+)
 from .schema import Problem, document_problems, event_problems
 
 
@@ -101,7 +109,7 @@ def do_run_capture(job_id: str) -> None:
     if job is None:
         return  # done already (a task run twice) or gone
     with collector_paused():
-        document = json.loads(job.document)
+        document = read_json(job.document)
         events = document["epcisBody"]["eventList"]
         skipped = {e["event"] for e in job.errors}
         places = [i for i in range(len(events)) if i not in skipped]

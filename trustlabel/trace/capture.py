@@ -18,7 +18,6 @@ import datetime as dt
 import functools
 import gc
 import hashlib
-import json
 import multiprocessing
 import os
 import queue
@@ -47,7 +46,15 @@ from .logistics import (
     parent_and_children,
     time_order,
 )
-from .models import Containment, Event, EventEPC, EventParty, EventQuantity
+from .models import (
+    Containment,
+    Event,
+    EventEPC,
+    EventParty,
+    EventQuantity,
+    canonical_json,
+    epc_hash,
+)
 from .schema import Problem
 from .vocabulary import short_cbv
 
@@ -420,9 +427,9 @@ class _Storing:
         stored = [Event(**self._values(event)[0]) for event in events]
         Event.objects.bulk_create(stored, batch_size=2000)
         rows = [
-            EventEPC(event=e, epc=k, role=r)
+            EventEPC(event=e, position=i, epc=k, role=r, epc_hash=epc_hash(k))
             for e, p in zip(stored, events, strict=True)
-            for r, k in p.epcs
+            for i, (r, k) in enumerate(p.epcs)
         ]
         EventEPC.objects.bulk_create(rows, batch_size=5000)
         rows = [
@@ -455,13 +462,13 @@ class _Storing:
         copies += [
             copy_text(
                 EventEPC,
-                ["event_id", "epc", "role"],
+                ["event_id", "position", "epc", "role", "epc_hash"],
                 [
-                    (pk, key, role)
+                    (pk, position, key, role, epc_hash(key))
                     for pk, e in zip(pks, events, strict=True)
-                    for role, key in e.epcs
+                    for position, (role, key) in enumerate(e.epcs)
                 ],
-                plain_line,
+                _epc_line,
             ),
             copy_text(
                 EventQuantity,
@@ -618,6 +625,11 @@ def _event_line(row: tuple) -> str:
     )
 
 
+def _epc_line(row: tuple) -> str:
+    """An EventEPC's line of COPY's text (see copy_text)."""
+    return f"{row[0]}\t{row[1]}\t{row[2]}\t{row[3]}\t{row[4]}\n"
+
+
 def _event_pks(count: int) -> list[int]:
     """Ids for `count` new events from the table's sequence, so that their index rows
     can name them before they are stored."""
@@ -643,11 +655,6 @@ def _conflict(index: int, event: Prepared) -> Problem:
         "eventID",
         f"An event with the ID {event.body['eventID']} and other content is stored already.",
     )
-
-
-def canonical_json(body: dict) -> str:
-    """The stored form as the ledger hashes it: sorted keys, no spaces, UTF-8."""
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _stored_form(body: dict, now: dt.datetime) -> tuple[str, str]:

@@ -23,7 +23,15 @@ from trustlabel.accounts.models import Organisation
 from . import documents, query
 from .actions import CaptureRefused, EventConflict, do_capture_event, do_start_capture
 from .capture import collector_paused
-from .models import CaptureJob, Event, EventEPC, EventParty, EventType, Movement
+from .models import (
+    CaptureJob,
+    Event,
+    EventEPC,
+    EventParty,
+    EventType,
+    Movement,
+    read_json,
+)
 from .vocabulary import standard_values
 
 epcis = NinjaAPI(
@@ -45,8 +53,11 @@ def visible_events(actor: Actor):
         return Event.objects.all()
     seen = Q(pk__in=EventParty.objects.filter(organisation=actor.organisation).values("event_id"))
     if actor.is_distributor:
-        shipped_here = Movement.objects.filter(destination=actor.organisation).values("epc")
-        seen |= Q(pk__in=EventEPC.objects.filter(epc__in=shipped_here).values("event_id"))
+        shipped_here = Movement.objects.filter(destination=actor.organisation).values_list(
+            "epc", flat=True
+        )
+        epcs = EventEPC.objects.filter(EventEPC.matching(set(shipped_here)))
+        seen |= Q(pk__in=epcs.values("event_id"))
     return Event.objects.filter(seen)
 
 
@@ -98,7 +109,7 @@ def _body(request: HttpRequest, limit: int):
         )
     try:
         with collector_paused():
-            return json.loads(data), data
+            return read_json(data), data
     except ValueError:
         return _problem(400, "ValidationException", _("The body is not valid JSON."))
 

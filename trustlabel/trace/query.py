@@ -128,12 +128,14 @@ def _conditions(params: dict[str, str]) -> Q:
 
 def _key_matches(column: str, values: list[str], classes: bool = False) -> Q:
     """Identifiers equal to one of `values`, or described by one of its patterns."""
-    condition = Q()
+    condition, keys = Q(), []
     for value in values:
         if value.startswith("urn:epc:idpat:"):
             condition |= _pattern(column, value, classes)
         else:
-            condition |= Q(**{column: epc_key(value)})
+            keys.append(epc_key(value))
+    if keys:
+        condition |= Q(**{f"{column}__in": keys}) if classes else EventEPC.matching(keys)
     return condition
 
 

@@ -109,3 +109,25 @@ def test_pages_say_where_a_record_is_in_the_ledger(world):
         f"/portal/codes/orders/{world.open_order.pk}/", HTTP_ACCEPT_LANGUAGE="en"
     )
     assert shown in portal.content.decode()
+
+
+def test_trace_event_entries_are_the_records_record_bytes_writes():
+    """The entries capture writes by hand are byte for byte what record_bytes writes,
+    for event IDs with characters JSON escapes and characters it does not."""
+    import datetime as dt
+
+    from trustlabel.ledger.actions import record_bytes
+    from trustlabel.ledger.records import subject_of, trace_event_entries
+
+    now = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)
+    events = [
+        Event(pk=pk, event_id=event_id, cbv_hash=f"ni:///sha-256;{pk:064x}?ver=CBV2.0",
+              body_sha256=f"{pk:064x}", record_time=now)
+        for pk, event_id in enumerate(
+            ["urn:uuid:1", 'quote " backslash \\ tab \t line\n', "事件 \u2028 \x7f \x01", ""], 1
+        )
+    ]  # fmt: skip
+    for event, entry in zip(events, trace_event_entries(events), strict=True):
+        fields = {"eventID": event.event_id, "hashID": event.cbv_hash, "sha256": event.body_sha256}
+        assert entry == ("trace_event", subject_of(event), record_bytes("trace_event", fields), now)
+        assert json.loads(entry[2])["eventID"] == event.event_id

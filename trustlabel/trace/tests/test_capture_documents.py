@@ -4,6 +4,7 @@ process does everything; and run by the db_worker as in production."""
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import multiprocessing
 import os
@@ -20,7 +21,6 @@ from trustlabel.accounts.models import Organisation, User
 from trustlabel.catalog import actions as catalog
 from trustlabel.trace import capture, copying, logistics
 from trustlabel.trace.actions import do_run_capture, do_start_capture
-from trustlabel.trace.capture import canonical_json
 from trustlabel.trace.identifiers import epc_key
 from trustlabel.trace.models import (
     CaptureJob,
@@ -29,6 +29,8 @@ from trustlabel.trace.models import (
     EventEPC,
     EventParty,
     EventQuantity,
+    canonical_json,
+    epc_hash,
 )
 
 GS1_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -199,6 +201,45 @@ def test_it_stores_a_document_with_all_its_index_rows(maker, pipeline):
     # Captured by the maker, and the maker's product named by every event.
     parties = EventParty.objects.filter(event__capture=job)
     assert parties.filter(reason="captured").count() == parties.filter(reason="owner").count() == 60
+
+
+def test_identifiers_are_indexed_by_their_hash_in_the_order_the_event_names_them(maker, pipeline):
+    events = packing_line(24)
+    job = captured(maker, events)
+
+    for event in Event.objects.filter(capture=job):
+        rows = list(event.epcs.order_by("position"))
+        assert [r.position for r in rows] == list(range(len(rows)))
+        assert [(r.role, r.epc) for r in rows] == capture._epc_keys(event.body)
+        assert all(r.epc_hash == epc_hash(r.epc) for r in rows)
+    if connection.vendor == "postgresql":  # the same hash as the benchmark's SQL makes
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM trace_eventepc "
+                "WHERE epc_hash <> ('x' || left(md5(epc), 16))::bit(64)::bigint"
+            )
+            assert cursor.fetchone() == (0,)
+    item = events[3]["childEPCs"][3]
+    named = EventEPC.objects.filter(EventEPC.matching([item, "urn:example:none"]))
+    assert [(e.role, e.position, e.event.body["childEPCs"][3]) for e in named] == [
+        ("child", 3, item)
+    ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"b": [1, 2.5, -0.0, 1e16, 2**63 - 1, None, True], "a": {"z": "事件\n\u2028\x7f\x01"}},
+        {"sensorReport": [{"value": 0.00001, "type": "gs1:Temperature"}]},
+        {"example:big": 2**70, "a": 1},
+    ],
+)
+def test_canonical_json_sorts_keys_without_spaces_and_reads_back_the_same(value):
+    text = canonical_json(value)
+    assert json.loads(text) == value
+    assert text == json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"),
+                              ensure_ascii=False).replace("1e-05", "0.00001")  # fmt: skip
+    assert canonical_json(json.loads(text)) == text
 
 
 def test_a_document_captured_again_is_stored_once(maker, pipeline):

@@ -115,6 +115,23 @@ def test_it_refuses_an_invalid_document_whole_naming_event_and_field(world, capt
     assert CaptureJob.objects.count() == 0
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_it_refuses_numbers_json_does_not_have(world, capture, constant):
+    """Python's json module reads NaN and Infinity; no JSON has them, and nothing of such a
+    document is stored."""
+    document = example("Example_9.6.1-ObjectEvent.jsonld")
+    events_of(document)[0]["example:reading"] = 1.5
+    body = json.dumps(document).replace("1.5", constant)
+    for path in ("/epcis/capture", "/epcis/events"):
+        response = Client().post(
+            path, body, content_type="application/ld+json", headers=world.enterprise.api_headers()
+        )
+        assert response.status_code == 400
+        assert response.json()["type"] == "epcisException:ValidationException"
+    assert Event.objects.count() == COMMISSIONED
+    assert CaptureJob.objects.count() == 0
+
+
 def test_proceed_stores_the_valid_events_and_reports_the_others(world, capture):
     document = example("Example_9.6.1-ObjectEvent.jsonld")
     events_of(document)[0]["action"] = "SHOUT"
