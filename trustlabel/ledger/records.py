@@ -24,8 +24,8 @@ import hashlib
 import json
 from json.encoder import encode_basestring as _json_string  # as json.dumps writes a str
 
+from .actions import RECORD_VERSION, do_append
 from .actions import canonical_sha256 as _sha256
-from .actions import RECORD_VERSION, do_append, record_bytes
 from .models import Entry
 
 

@@ -325,11 +325,16 @@ def _insert_containments(rows: list[_Packed]) -> None:
 
 
 def containments_copy(rows: list[_Packed]) -> tuple[str, str]:
-    """The COPY of new containments (see copying.copy_text)."""
+    """The COPY of new containments (see copying.copy_text). The children of a parent
+    share its packing time, written out once."""
+    texts = {}
+    for r in rows:
+        if r.packed_at not in texts:
+            texts[r.packed_at] = str(r.packed_at)
     return copy_text(
         Containment,
         ["parent", "child", "packed_at", "unpacked_at", "event_id"],
-        [(r.parent, r.child, r.packed_at, r.unpacked_at, r.event_id) for r in rows],
+        [(r.parent, r.child, texts[r.packed_at], r.unpacked_at, r.event_id) for r in rows],
         _containment_line,
         nulls=sum(r.unpacked_at is None for r in rows),
     )
