@@ -54,18 +54,35 @@ after chunk while a forked copy of the worker hashes the chunks ahead: 2,600 to 
   come; each chunk's ledger entries and containments (logistics.Packing) stored with it
   rather than after the document: 4,200 to 5,000 for a document on a quiet machine.
 
-Where the time goes now, for a document of 10,000 events, on a quiet machine: about 2.2
-s in all, of which 0.2 s to take the request (JSON, schema, the waiting document), 1.7 s
-storing chunk by chunk and 0.1 s for the rest of the logistics tables; CPU time in that
-while: PostgreSQL 1.1 to 1.4 s (the COPYs of 10,000 events with ten indexes, 81,000 EPC,
-20,000 party, 30,000 containment and 10,000 ledger rows, as in the COPY limit), Python
-0.9 s in the worker (request, rows, COPY text) and 0.6 to 0.7 s in its forked copy
-(hashes, stored forms). That is 2.6 to 3 s of CPU for the machine's two cores: 5,000
-events/s (2 s a document) needs them both busy nearly all the time, which they are not
-while the request is read, nor when PostgreSQL checkpoints (every few documents with the
-CI server's max_wal_size of 1 GB) or the machine's neighbours take its cores: the same
-command's COPY limit went from 6,900 to 10,600 events/s between runs this session, and
-capture from 3,500 to 4,800.
+Then (2026-11-21, evening), on a machine that was slower that session (the previous
+commit's capture gave 2,000 to 3,000 events/s and its COPY limit 4,300 to 5,700, against
+4,100 to 4,800 and 8,400 the session before), less work for PostgreSQL and for Python:
+- the identifiers an event names (EventEPC, 81,000 rows a document) indexed by a 64-bit
+  hash of the key, keyed by (event, position) without an id: PostgreSQL's CPU time for
+  COPYing 486,000 of these rows went from 4.0-4.3 s (an id, an index of the 60-character
+  keys and one of the event) to 2.7-3.1 s;
+- an event's body kept as its canonical JSON text, not parsed into jsonb: 0.5 s of the
+  1.2 s PostgreSQL spent writing 60,000 events' rows (without indexes);
+- canonical JSON written by orjson (0.10 s a document by the json module, 0.014 s by
+  orjson), the ledger entries of events written by hand, and the EPC hashes worked out
+  by the forked copy.
+The COPY limit of the same rows went from 4,300-5,700 to 6,200-7,700 events/s that
+session. CPU time a document, the previous commit and this one run in alternation (four
+documents each, twice): PostgreSQL 3.1 s and 2.4 s, the forked copy 1.8 s and 1.5 s,
+the worker 2.3 s and 2.2 s; 2,000 and 2,400 events/s. This command, the previous commit's and this one's in
+alternation, twice: capture 2,145 and 1,965 against 2,314 and 2,550 events/s; COPY limit
+4,036 and 4,181 against 5,628 and 5,755.
+
+Where the time goes, for a document of 10,000 events: about 0.2 s (on the quicker
+machine) to take the request (JSON, schema, the waiting document), then storing chunk
+by chunk; Python in the worker (the request's JSON and the document's JSON read again
+by the worker, rows, COPY text) and in its forked copy (CBV hashes, stored forms) beside
+PostgreSQL's COPYs (10,000 events with ten indexes, 81,000 EPC, 20,000 party, 30,000
+containment and 10,000 ledger rows, as in the COPY limit). On the quicker machine that
+was 2.6 to 3 s of CPU for its two cores; 5,000 events/s (2 s a document) needs both
+busy nearly all the time, which they are not while the request is read, nor when
+PostgreSQL checkpoints (every few documents with the CI server's max_wal_size of 1 GB)
+or the machine's neighbours take its cores.
 
 More workers do not help on this machine: two capture workers at once (two processes
 sharing nine documents) gave 2,899 events/s in a trial run (2026-11-21 14:20 UTC, against

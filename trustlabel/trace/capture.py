@@ -95,6 +95,14 @@ class Prepared:
     # Its stored form as text, with the record time, and the text's SHA-256, when made
     # ahead by the forked copy (store_document).
     stored_form: tuple[str, str] | None = None
+    # epc_hash() of each key of `epcs`, when worked out ahead by the forked copy.
+    epc_hashes: list[int] | None = None
+
+    def hashes(self) -> list[int]:
+        """epc_hash() of each key of `epcs`."""
+        if self.epc_hashes is None:
+            self.epc_hashes = [epc_hash(key) for _, key in self.epcs]
+        return self.epc_hashes
 
     @property
     def key(self) -> tuple[str, bool]:
@@ -144,9 +152,9 @@ def prepare_all(events: list, context, places: list) -> tuple[list[Prepared], li
 
 
 def _identities(events: list, context, now: dt.datetime | None = None) -> list[tuple | str]:
-    """(CBV hash, EPC keys, quantity keys, stored form) of each event, or why it has no
-    hash: what crosses the pipe from the forked copy (which has the events already). The
-    stored form (see Prepared) with the record time, `now`."""
+    """(CBV hash, EPC keys, quantity keys, stored form, EPC keys' hashes) of each event,
+    or why it has no hash: what crosses the pipe from the forked copy (which has the
+    events already). The stored form (see Prepared) with the record time, `now`."""
     identities = []
     for event in events:
         try:
@@ -155,7 +163,9 @@ def _identities(events: list, context, now: dt.datetime | None = None) -> list[t
             identities.append(str(e))
         else:
             form = _stored_form(prepared.body, now) if now else None
-            identities.append((prepared.cbv_hash, prepared.epcs, prepared.quantities, form))
+            identities.append(
+                (prepared.cbv_hash, prepared.epcs, prepared.quantities, form, prepared.hashes())
+            )
     return identities
 
 
@@ -427,9 +437,9 @@ class _Storing:
         stored = [Event(**self._values(event)[0]) for event in events]
         Event.objects.bulk_create(stored, batch_size=2000)
         rows = [
-            EventEPC(event=e, position=i, epc=k, role=r, epc_hash=epc_hash(k))
+            EventEPC(event=e, position=i, epc=k, role=r, epc_hash=h)
             for e, p in zip(stored, events, strict=True)
-            for i, (r, k) in enumerate(p.epcs)
+            for i, ((r, k), h) in enumerate(zip(p.epcs, p.hashes(), strict=True))
         ]
         EventEPC.objects.bulk_create(rows, batch_size=5000)
         rows = [
@@ -464,9 +474,11 @@ class _Storing:
                 EventEPC,
                 ["event_id", "position", "epc", "role", "epc_hash"],
                 [
-                    (pk, position, key, role, epc_hash(key))
+                    (pk, position, key, role, hash_)
                     for pk, e in zip(pks, events, strict=True)
-                    for position, (role, key) in enumerate(e.epcs)
+                    for position, ((role, key), hash_) in enumerate(
+                        zip(e.epcs, e.hashes(), strict=True)
+                    )
                 ],
                 _epc_line,
             ),
