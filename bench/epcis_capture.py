@@ -55,7 +55,7 @@ after chunk while a forked copy of the worker hashes the chunks ahead: 2,600 to 
   rather than after the document: 4,200 to 5,000 for a document on a quiet machine.
 
 Then (2026-11-21, evening), on a machine that was slower that session (the previous
-commit's capture gave 2,000 to 3,000 events/s and its COPY limit 4,300 to 5,700, against
+commit's capture gave 2,000 to 3,000 events/s and its COPY limit 4,000 to 5,700, against
 4,100 to 4,800 and 8,400 the session before), less work for PostgreSQL and for Python:
 - the identifiers an event names (EventEPC, 81,000 rows a document) indexed by a 64-bit
   hash of the key, keyed by (event, position) without an id: PostgreSQL's CPU time for
@@ -66,12 +66,12 @@ commit's capture gave 2,000 to 3,000 events/s and its COPY limit 4,300 to 5,700,
 - canonical JSON written by orjson (0.10 s a document by the json module, 0.014 s by
   orjson), the ledger entries of events written by hand, and the EPC hashes worked out
   by the forked copy.
-The COPY limit of the same rows went from 4,300-5,700 to 6,200-7,700 events/s that
+The COPY limit of the same rows went from 4,000-5,700 to 5,200-7,700 events/s that
 session. CPU time a document, the previous commit and this one run in alternation (four
 documents each, twice): PostgreSQL 3.1 s and 2.4 s, the forked copy 1.8 s and 1.5 s,
-the worker 2.3 s and 2.2 s; 2,000 and 2,400 events/s. This command, the previous commit's and this one's in
-alternation, twice: capture 2,145 and 1,965 against 2,314 and 2,550 events/s; COPY limit
-4,036 and 4,181 against 5,628 and 5,755.
+the worker 2.3 s and 2.2 s; 2,000 and 2,400 events/s. This command, the previous
+commit's and this one's in alternation, twice: capture 2,145 and 1,965 against 2,314
+and 2,550 events/s; COPY limit 4,036 and 4,181 against 5,628 and 5,755.
 
 Where the time goes, for a document of 10,000 events: about 0.2 s (on the quicker
 machine) to take the request (JSON, schema, the waiting document), then storing chunk
