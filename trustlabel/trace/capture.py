@@ -32,9 +32,10 @@ from django.utils import timezone
 from trustlabel.accounts.models import Organisation
 from trustlabel.catalog.models import Product
 from trustlabel.ledger import records as ledger
+from trustlabel.ledger.actions import canonical_json
 from trustlabel.ledger.models import Entry
 
-from .copying import COPY_NULL, Copier, copy_text, plain_line, send_copies, text_array
+from .copying import COPY_NULL, Copier, copy_now, copy_text, plain_line, text_array
 from .hashing import event_hash_id
 from .identifiers import epc_key
 from .logistics import (
@@ -52,7 +53,6 @@ from .models import (
     EventEPC,
     EventParty,
     EventQuantity,
-    canonical_json,
     epc_hash,
 )
 from .schema import Problem
@@ -399,8 +399,7 @@ class _Storing:
         if self.packing is not None:
             self.packing.read(*packing_keys(_aggregations(new)))
         if self.copier is None:
-            connection.ensure_connection()
-            send_copies(connection.connection, self._copies(new, pks, parties))
+            copy_now(self._copies(new, pks, parties))
         else:
             self.copier.send(self.unsent)
             self.unsent = self._copies(new, pks, parties)

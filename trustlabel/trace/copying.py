@@ -23,11 +23,10 @@ def text_array(values) -> str:
 COPY_NULL = "\\N"  # None in the text of a COPY
 
 
-def copy_rows(model, columns: list[str], rows: list, line=None, nulls: int = 0) -> None:
-    """COPY `rows` (tuples of values for `columns`) into the model's table (see
-    copy_text)."""
+def copy_now(copies: list[tuple[str, str]]) -> None:
+    """Send COPYs of text (see copy_text) on Django's connection, in its transaction."""
     connection.ensure_connection()
-    send_copies(connection.connection, [copy_text(model, columns, rows, line, nulls)])
+    send_copies(connection.connection, copies)
 
 
 def copy_text(model, columns: list[str], rows: list, line=None, nulls: int = 0) -> tuple:

@@ -22,7 +22,7 @@ from django.db import connection
 
 from trustlabel.accounts.models import Organisation
 
-from .copying import COPY_NULL, copy_text, send_copies, text_array
+from .copying import COPY_NULL, copy_now, copy_text, text_array
 from .identifiers import CANONICAL_BASE, IdentifierError, epc_key
 from .labels import Label, label_epc, labels_of, lot_class
 from .models import (
@@ -82,17 +82,15 @@ def organisations_named(iris: Iterable[str]) -> dict[str, Organisation]:
 # --------------------------------------------------------------------- indexing
 
 
-def index_events(
-    events: list[Event], epcs: dict[int, list] | None = None, packed: bool = False
-) -> None:
+def index_events(events: list[Event], epcs: dict[int, list], packed: bool = False) -> None:
     """Derive containment, movements and moved lots from newly stored events (in their
     event-time order, so that packing comes before the shipping of the case). A few
     queries for a whole document, whatever its size. `epcs`: the (role, key) of the
-    identifiers of events, by pk, where capture has worked them out already; `packed`:
-    capture has derived their containments (Packing) already."""
+    identifiers of each event, by pk, as capture worked them out (Outcome.epcs);
+    `packed`: capture has derived their containments (Packing) already."""
     events = sorted(events, key=time_order)
     if not packed:
-        index_aggregations(events, epcs or {})
+        index_aggregations(events, epcs)
     moving = [e for e in events if _moves(e)]
     if not moving:
         return
@@ -136,22 +134,12 @@ def index_aggregations(events: list[Event], epcs: dict[int, list]) -> None:
 
 def packing_steps(events: list[Event], epcs: dict[int, list]) -> list[tuple]:
     """(event, parent's key, children's keys) of the AggregationEvents ADD and DELETE
-    among `events` (in event-time order), from their identifiers' keys in `epcs` where
-    capture has worked them out."""
+    among `events` (in event-time order), from their identifiers' keys in `epcs`."""
     steps = []
     for event in events:
         if event.event_type != "AggregationEvent" or event.action not in ("ADD", "DELETE"):
             continue
-        keys = epcs.get(event.pk)
-        if keys is None:
-            parent = event.body.get("parentID")
-            if isinstance(parent, str):
-                children = [
-                    epc_key(c) for c in event.body.get("childEPCs") or () if isinstance(c, str)
-                ]
-                steps.append((event, epc_key(parent), children))
-            continue
-        parent, children = parent_and_children(keys)
+        parent, children = parent_and_children(epcs[event.pk])
         if parent is not None:
             steps.append((event, parent, children))
     return steps
@@ -320,8 +308,7 @@ def _insert_containments(rows: list[_Packed]) -> None:
             batch_size=2000,
         )
         return
-    connection.ensure_connection()
-    send_copies(connection.connection, [containments_copy(rows)])
+    copy_now([containments_copy(rows)])
 
 
 def containments_copy(rows: list[_Packed]) -> tuple[str, str]:

@@ -10,7 +10,6 @@ import hashlib
 import json
 import uuid
 
-import orjson
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,18 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from trustlabel.accounts.models import Organisation
 from trustlabel.catalog.models import Lot
 from trustlabel.codes.models import LabelOrder
-
-
-def canonical_json(value) -> str:
-    """Canonical JSON, as the ledger hashes an event's stored form: keys sorted, no
-    spaces, UTF-8; numbers as orjson writes them (as Python does, but for the exponent of
-    a number under 0.0001: 1e-5, not 1e-05). orjson writes a document's 10,000 events
-    seven times faster than the json module; an integer beyond 64 bits, which it cannot
-    write, takes the json module."""
-    try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-    except orjson.JSONEncodeError:
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+from trustlabel.ledger.actions import canonical_json
 
 
 def read_json(text: str | bytes):

@@ -19,6 +19,7 @@ from trustlabel.accounts import actions as accounts
 from trustlabel.accounts.access import Actor
 from trustlabel.accounts.models import Organisation, User
 from trustlabel.catalog import actions as catalog
+from trustlabel.ledger.actions import canonical_json
 from trustlabel.trace import capture, copying, logistics
 from trustlabel.trace.actions import do_run_capture, do_start_capture
 from trustlabel.trace.identifiers import epc_key
@@ -29,7 +30,6 @@ from trustlabel.trace.models import (
     EventEPC,
     EventParty,
     EventQuantity,
-    canonical_json,
     epc_hash,
 )
 
@@ -347,7 +347,9 @@ def test_rows_copied_as_text_come_back_as_they_were(db, child):
     ]
     columns = ["parent", "child", "packed_at", "unpacked_at", "event_id"]
 
-    copying.copy_rows(Containment, columns, rows, logistics._containment_line, 1)
+    copying.copy_now(
+        [copying.copy_text(Containment, columns, rows, logistics._containment_line, 1)]
+    )
 
     assert list(Containment.objects.order_by("event_id").values_list(*columns)) == rows
 
@@ -436,7 +438,8 @@ def test_containments_derived_chunk_by_chunk_are_those_of_the_whole_document(
     Containment.objects.exclude(event__capture=earlier).delete()
     Containment.objects.update(unpacked_at=None)
     stored = Event.objects.filter(capture=job)
-    logistics.index_aggregations(sorted(stored, key=logistics.time_order), {})
+    keys = {e.pk: capture._epc_keys(e.body) for e in stored}
+    logistics.index_aggregations(sorted(stored, key=logistics.time_order), keys)
 
     assert chunk_by_chunk == sorted(Containment.objects.values_list(*columns))
     assert Containment.objects.filter(unpacked_at__isnull=False).exists()
