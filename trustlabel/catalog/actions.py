@@ -54,8 +54,9 @@ def do_update_product(product: Product, **fields) -> Product:
     for name, value in fields.items():
         if name not in {"name", "name_en", "specification", "standard_number", "standard_name"}:
             raise ValueError(name)
-        renamed |= name in ("name", "name_en") and getattr(product, name) != value.strip()
-        setattr(product, name, value.strip())
+        value = value.strip()
+        renamed |= name in ("name", "name_en") and getattr(product, name) != value
+        setattr(product, name, value)
     product.full_clean()
     product.save()
     if renamed:  # the directory lists products by their names

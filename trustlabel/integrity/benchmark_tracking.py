@@ -61,12 +61,6 @@ def _recalls(year: Year) -> QuerySet:
     return Recall.objects.filter(opened_at__gte=year.start, opened_at__lt=year.end)
 
 
-def checks_per_month(rows: QuerySet, year: Year) -> dict:
-    """Counts of checks per local month and verdict, every month of the year present, in
-    the shape the scan log's chart script draws (`days` holds the months)."""
-    return checks_per_day(rows, year.first, year.last, per="month")
-
-
 @dataclass
 class Tracking:
     """Everything the benchmark's page shows."""
@@ -112,7 +106,13 @@ def tracking(actor: Actor, benchmark: Benchmark) -> Tracking:
     return Tracking(
         benchmark=benchmark,
         year=year,
-        chart=checks_per_month(_checks(actor, year).filter(organisation=organisation), year),
+        # Checks per local month and verdict, in the shape the scan log's chart draws.
+        chart=checks_per_day(
+            _checks(actor, year).filter(organisation=organisation),
+            year.first,
+            year.last,
+            per="month",
+        ),
         copy_count=copies.count(),
         latest_copies=with_orders(copies[:LATEST_COPIES]),
         recalls=list(

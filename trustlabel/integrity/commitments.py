@@ -3,11 +3,11 @@ at approval. The directory serves it as these bytes (`directory:commitment`), so
 can hash them and compare with the ledger's record; the files it names appear only by
 their SHA-256."""
 
-from trustlabel.ledger.actions import canonical_bytes, canonical_sha256
+import hashlib
+
+from trustlabel.ledger.actions import canonical_bytes
 
 from .models import Application
-
-__all__ = ["canonical_bytes", "commitment_document", "commitment_sha256"]
 
 # Bumped whenever the document's shape changes; old hashes stay checkable by version.
 DOCUMENT_VERSION = 1
@@ -52,5 +52,10 @@ def commitment_document(application: Application) -> dict:
     }
 
 
+def commitment_bytes(application: Application) -> bytes:
+    """The document as the directory serves it and the ledger hashes it."""
+    return canonical_bytes(commitment_document(application))
+
+
 def commitment_sha256(application: Application) -> str:
-    return canonical_sha256(commitment_document(application))
+    return hashlib.sha256(commitment_bytes(application)).hexdigest()

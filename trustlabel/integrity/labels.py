@@ -54,17 +54,13 @@ def check_programme_order(programme: Programme, product: Product, quantity: int)
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     today = timezone.localdate()
     name = programme.display_name(get_language())
-    application = (
-        Application.objects.filter(
-            in_force(today),
-            programme=programme,
-            organisation_id=product.organisation_id,
-            covered_products__product=product,
-        )
-        .select_related("certificate")
-        .first()
+    approved = Application.objects.filter(
+        in_force(today),
+        programme=programme,
+        organisation_id=product.organisation_id,
+        covered_products__product=product,
     )
-    if application is None:
+    if not approved.exists():
         raise ValidationError(
             {
                 "programme": _("%(product)s is not approved in %(programme)s.")

@@ -24,6 +24,10 @@ import hashlib
 import json
 from json.encoder import encode_basestring as _json_string  # as json.dumps writes a str
 
+from django.db import connection
+
+from trustlabel.copying import copy_now, copy_text
+
 from .actions import RECORD_VERSION, do_append
 from .actions import canonical_sha256 as _sha256
 from .models import Entry
@@ -110,12 +114,14 @@ def _trace_event_record(event_id: str, hash_id: str, sha256: str) -> bytes:
 
 
 def trace_events_stored(events) -> None:
-    """The entries of stored EPCIS events (see trace_event_entries), in bulk."""
+    """The entries of stored EPCIS events (see trace_event_entries): by COPY on
+    PostgreSQL, as capture writes them, else in bulk."""
+    rows = trace_event_entries(events)
+    if connection.vendor == "postgresql":
+        copy_now([copy_text(Entry, TRACE_EVENT_COLUMNS, rows)])
+        return
     Entry.objects.bulk_create(
-        [
-            Entry(**dict(zip(TRACE_EVENT_COLUMNS, row, strict=True)))
-            for row in trace_event_entries(events)
-        ],
+        [Entry(**dict(zip(TRACE_EVENT_COLUMNS, row, strict=True))) for row in rows],
         batch_size=2000,
     )
 

@@ -31,11 +31,11 @@ from django.utils import timezone
 
 from trustlabel.accounts.models import Organisation
 from trustlabel.catalog.models import Product
+from trustlabel.copying import COPY_NULL, Copier, copy_now, copy_text, plain_line, text_array
 from trustlabel.ledger import records as ledger
 from trustlabel.ledger.actions import canonical_json
 from trustlabel.ledger.models import Entry
 
-from .copying import COPY_NULL, Copier, copy_now, copy_text, plain_line, text_array
 from .hashing import event_hash_id
 from .identifiers import epc_key
 from .logistics import (

@@ -21,8 +21,8 @@ from django.conf import settings
 from django.db import connection
 
 from trustlabel.accounts.models import Organisation
+from trustlabel.copying import COPY_NULL, copy_now, copy_text, text_array
 
-from .copying import COPY_NULL, copy_now, copy_text, text_array
 from .identifiers import CANONICAL_BASE, IdentifierError, epc_key
 from .labels import Label, label_epc, labels_of, lot_class
 from .models import (

@@ -618,7 +618,10 @@ def available_steps(actor: Actor, application: Application) -> frozenset[str]:
             steps |= {"edit", "submit"}
         if status in (Status.DRAFT, Status.SUBMITTED, Status.RETURNED):
             steps.add("withdraw")
-        if application.is_current and not application.revisions.filter(status__in=Application.OPEN):
+        if (
+            application.is_current
+            and not application.revisions.filter(status__in=Application.OPEN).exists()
+        ):
             steps.add("revise")
     if actor.is_association and actor.user is not None:
         if status == Status.SUBMITTED:

@@ -199,7 +199,9 @@ STALLED_AFTER = dt.timedelta(minutes=10)
 
 def _give_up_stalled(programme: Programme) -> None:
     """Mark a programme's stalled batch failed, so that a new one may take over; the
-    certificates it issued stand, and its task, should it still run, finds it failed."""
+    certificates it issued stand. Its task, should it still run, goes on issuing (each
+    certificate is checked again under its application's lock, so none is issued twice)
+    and leaves the batch failed."""
     CertificateBatch.objects.filter(
         programme=programme,
         status__in=[Batch.QUEUED, Batch.RUNNING],

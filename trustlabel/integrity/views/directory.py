@@ -14,7 +14,7 @@ from trustlabel.verify.clients import client_ip
 from trustlabel.verify.ratelimit import Limit, check_limits
 
 from .. import directory
-from ..commitments import canonical_bytes, commitment_document
+from ..commitments import commitment_bytes
 from ..forms.directory import DirectoryForm
 from ..models import Application
 
@@ -143,7 +143,7 @@ def commitment(request, pk: int):
         status=Application.Status.APPROVED,
     )
     response = HttpResponse(
-        canonical_bytes(commitment_document(application)),
+        commitment_bytes(application),
         content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = f'inline; filename="commitment-{application.pk}.json"'

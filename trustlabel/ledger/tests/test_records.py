@@ -1,12 +1,13 @@
 """What the platform records in the ledger, and that each record's proof checks out."""
 
+import datetime as dt
 import json
 
 from django.test import Client
 
-from trustlabel.ledger.actions import do_integrate
+from trustlabel.ledger.actions import do_integrate, record_bytes
 from trustlabel.ledger.models import Entry
-from trustlabel.ledger.records import entry_of, scan_leaf
+from trustlabel.ledger.records import entry_of, scan_leaf, subject_of, trace_event_entries
 from trustlabel.ledger.verify import verify_entry
 from trustlabel.trace import actions as trace
 from trustlabel.trace.models import Event
@@ -114,11 +115,6 @@ def test_pages_say_where_a_record_is_in_the_ledger(world):
 def test_trace_event_entries_are_the_records_record_bytes_writes():
     """The entries capture writes by hand are byte for byte what record_bytes writes,
     for event IDs with characters JSON escapes and characters it does not."""
-    import datetime as dt
-
-    from trustlabel.ledger.actions import record_bytes
-    from trustlabel.ledger.records import subject_of, trace_event_entries
-
     now = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)
     events = [
         Event(pk=pk, event_id=event_id, cbv_hash=f"ni:///sha-256;{pk:064x}?ver=CBV2.0",

@@ -15,12 +15,13 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
+from trustlabel import copying
 from trustlabel.accounts import actions as accounts
 from trustlabel.accounts.access import Actor
 from trustlabel.accounts.models import Organisation, User
 from trustlabel.catalog import actions as catalog
 from trustlabel.ledger.actions import canonical_json
-from trustlabel.trace import capture, copying, logistics
+from trustlabel.trace import capture, logistics
 from trustlabel.trace.actions import do_run_capture, do_start_capture
 from trustlabel.trace.identifiers import epc_key
 from trustlabel.trace.models import (

@@ -1,7 +1,7 @@
 """Writing many rows at once into PostgreSQL: by COPY, its text made in one pass, sent on
 the caller's connection (or by a thread of their own, see Copier), and long lists of
-strings as array parameters. What capture and the logistics tables need to keep up with a
-packing line (docs/benchmarks.md, "EPCIS capture")."""
+strings as array parameters. What capture, the logistics tables and the ledger's entries
+of events need to keep up with a packing line (docs/benchmarks.md, "EPCIS capture")."""
 
 import queue
 import threading
