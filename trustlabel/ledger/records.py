@@ -113,13 +113,25 @@ def _trace_event_record(event_id: str, hash_id: str, sha256: str) -> bytes:
     ).encode()
 
 
+def trace_events_copy(events) -> tuple[str, str]:
+    """The COPY of the entries of stored EPCIS events (see copying.copy_text)."""
+    rows = trace_event_entries(events)
+    return copy_text(Entry, TRACE_EVENT_COLUMNS, rows, _entry_line, backslashes=2 * len(rows))
+
+
+def _entry_line(row: tuple) -> str:
+    """An entry's line of COPY's text: its record as bytea's hex form."""
+    kind, subject, data, created_at = row
+    return f"{kind}\t{subject}\t\\\\x{data.hex()}\t{created_at}\n"
+
+
 def trace_events_stored(events) -> None:
     """The entries of stored EPCIS events (see trace_event_entries): by COPY on
     PostgreSQL, as capture writes them, else in bulk."""
-    rows = trace_event_entries(events)
     if connection.vendor == "postgresql":
-        copy_now([copy_text(Entry, TRACE_EVENT_COLUMNS, rows)])
+        copy_now([trace_events_copy(events)])
         return
+    rows = trace_event_entries(events)
     Entry.objects.bulk_create(
         [Entry(**dict(zip(TRACE_EVENT_COLUMNS, row, strict=True))) for row in rows],
         batch_size=2000,

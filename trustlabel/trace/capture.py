@@ -31,10 +31,18 @@ from django.utils import timezone
 
 from trustlabel.accounts.models import Organisation
 from trustlabel.catalog.models import Product
-from trustlabel.copying import COPY_NULL, Copier, copy_now, copy_text, plain_line, text_array
+from trustlabel.copying import (
+    COPY_NULL,
+    IN_TEXTS,
+    Copier,
+    by_index,
+    copy_now,
+    copy_text,
+    plain_line,
+    text_array,
+)
 from trustlabel.ledger import records as ledger
 from trustlabel.ledger.actions import canonical_json
-from trustlabel.ledger.models import Entry
 
 from .hashing import event_hash_id
 from .identifiers import epc_key
@@ -467,7 +475,7 @@ class _Storing:
         self.outcome.stored += stored
         nulls = 0 if self.organisation else len(rows)
         nulls += 0 if self.job else len(rows)
-        copies = [copy_text(Event, _EVENT_COLUMNS, rows, _event_line, nulls)]
+        copies = [copy_text(Event, _EVENT_COLUMNS, rows, _event_line, backslashes=nulls)]
         copies += [
             copy_text(
                 EventEPC,
@@ -499,7 +507,7 @@ class _Storing:
                 ],
                 plain_line,
             ),
-            copy_text(Entry, ledger.TRACE_EVENT_COLUMNS, ledger.trace_event_entries(stored)),
+            ledger.trace_events_copy(stored),
         ]
         if self.packing is not None:
             steps = packing_steps(sorted(stored, key=time_order), self.outcome.epcs)
@@ -584,9 +592,9 @@ def _stored_already(event_ids: set[str]) -> dict[tuple[str, bool], Event]:
         # One array parameter: Django takes longer to build an IN list of thousands of
         # parameters than PostgreSQL takes to answer, and nearly always nothing is found.
         # Given as text (text_array).
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor, by_index(cursor):
             cursor.execute(
-                f"SELECT id FROM {Event._meta.db_table} WHERE event_id = ANY(%s::text[])",  # noqa: S608
+                f"SELECT id FROM {Event._meta.db_table} WHERE event_id {IN_TEXTS}",  # noqa: S608
                 [text_array(event_ids)],
             )
             found = Event.objects.filter(pk__in=[pk for (pk,) in cursor.fetchall()])
@@ -648,10 +656,19 @@ def _event_pks(count: int) -> list[int]:
         return []
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [Event._meta.db_table, count],
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [_event_sequence(), count]
         )
         return [pk for (pk,) in cursor.fetchall()]
+
+
+@functools.cache
+def _event_sequence() -> str:
+    """The name of the events' id sequence, looked up once: given by name, nextval's
+    argument is a constant, whereas pg_get_serial_sequence() in the statement would be
+    called again for each row (28 ms against 4 ms for 10,000 ids, measured)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Event._meta.db_table])
+        return cursor.fetchone()[0]
 
 
 def _same(a: Prepared, b: Prepared) -> bool:

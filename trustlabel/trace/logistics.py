@@ -11,6 +11,7 @@ From them: the containers an item was in ("where is this bottle" through its cas
 pallet), an item's full history, and the organisation an item was last shipped to.
 """
 
+import contextlib
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -21,7 +22,7 @@ from django.conf import settings
 from django.db import connection
 
 from trustlabel.accounts.models import Organisation
-from trustlabel.copying import COPY_NULL, copy_now, copy_text, text_array
+from trustlabel.copying import COPY_NULL, IN_TEXTS, by_index, copy_now, copy_text, text_array
 
 from .identifiers import CANONICAL_BASE, IdentifierError, epc_key
 from .labels import Label, label_epc, labels_of, lot_class
@@ -269,20 +270,24 @@ def _open_containments(children: set[str], parents: set[str]) -> list[_Packed]:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # One array parameter: no statement with tens of thousands of placeholders.
-                chunks = [("= ANY(%s::text[])", [text_array(keys)])]
+                chunks, lookup = [(IN_TEXTS, [text_array(keys)])], by_index(cursor)
             else:
-                chunks = [
-                    (f"IN ({', '.join(['%s'] * len(part))})", part)
-                    for part in (keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK))
-                ]
-            for condition, params in chunks:
-                cursor.execute(
-                    f"SELECT id, parent, child, packed_at FROM {table} "  # noqa: S608
-                    f"WHERE unpacked_at IS NULL AND {column} {condition}",
-                    params,
+                chunks, lookup = (
+                    [
+                        (f"IN ({', '.join(['%s'] * len(part))})", part)
+                        for part in (keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK))
+                    ],
+                    contextlib.nullcontext(),
                 )
-                for pk, parent, child, packed_at in cursor.fetchall():
-                    found[pk] = _Packed(pk, parent, child, _aware(packed_at))
+            with lookup:
+                for condition, params in chunks:
+                    cursor.execute(
+                        f"SELECT id, parent, child, packed_at FROM {table} "  # noqa: S608
+                        f"WHERE unpacked_at IS NULL AND {column} {condition}",
+                        params,
+                    )
+                    for pk, parent, child, packed_at in cursor.fetchall():
+                        found[pk] = _Packed(pk, parent, child, _aware(packed_at))
     return list(found.values())
 
 
@@ -323,7 +328,7 @@ def containments_copy(rows: list[_Packed]) -> tuple[str, str]:
         ["parent", "child", "packed_at", "unpacked_at", "event_id"],
         [(r.parent, r.child, texts[r.packed_at], r.unpacked_at, r.event_id) for r in rows],
         _containment_line,
-        nulls=sum(r.unpacked_at is None for r in rows),
+        backslashes=sum(r.unpacked_at is None for r in rows),
     )
 
 

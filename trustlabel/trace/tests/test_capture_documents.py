@@ -21,6 +21,8 @@ from trustlabel.accounts.access import Actor
 from trustlabel.accounts.models import Organisation, User
 from trustlabel.catalog import actions as catalog
 from trustlabel.ledger.actions import canonical_json
+from trustlabel.ledger.models import Entry
+from trustlabel.ledger.records import trace_event_entries
 from trustlabel.trace import capture, logistics
 from trustlabel.trace.actions import do_run_capture, do_start_capture
 from trustlabel.trace.identifiers import epc_key
@@ -203,6 +205,13 @@ def test_it_stores_a_document_with_all_its_index_rows(maker, pipeline):
     # Captured by the maker, and the maker's product named by every event.
     parties = EventParty.objects.filter(event__capture=job)
     assert parties.filter(reason="captured").count() == parties.filter(reason="owner").count() == 60
+    # Each event's ledger entry queued with it (written as COPY's text on PostgreSQL).
+    entries = Entry.objects.filter(kind="trace_event").values_list(
+        "kind", "subject", "data", "created_at"
+    )
+    assert sorted((k, s, bytes(d), t) for k, s, d, t in entries) == sorted(
+        trace_event_entries(stored)
+    )
 
 
 def test_identifiers_are_indexed_by_their_hash_in_the_order_the_event_names_them(maker, pipeline):
@@ -364,6 +373,26 @@ def test_strings_given_as_the_text_of_an_array_come_back_as_they_were(db, values
     with connection.cursor() as cursor:
         cursor.execute("SELECT %s::text[]", [copying.text_array(values)])
         assert cursor.fetchone()[0] == values
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+def test_thousands_of_keys_looked_up_at_once_are_read_from_the_index(db):
+    """Without statistics on the table (never analysed, as here), the planner would
+    otherwise read all of it for thousands of keys."""
+    keys = [f"ni:///sha-256;{n:064x}?ver=CBV2.0" for n in range(2000)]
+    statement = f"EXPLAIN SELECT id FROM trace_event WHERE event_id {copying.IN_TEXTS}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [copying.text_array(keys)])
+        unguided = "\n".join(line for (line,) in cursor.fetchall())
+        with copying.by_index(cursor):
+            cursor.execute(statement, [copying.text_array(keys)])
+            guided = "\n".join(line for (line,) in cursor.fetchall())
+        cursor.execute("SHOW enable_seqscan")
+        setting = cursor.fetchone()[0]
+
+    assert unguided.startswith("Seq Scan on trace_event"), unguided
+    assert "Index Scan on trace_event_id_once" in guided and "Seq Scan" not in guided, guided
+    assert setting == "on"  # as it was, for the statements after
 
 
 def test_events_with_characters_copy_escapes_are_stored_as_they_came(maker, pipeline):
