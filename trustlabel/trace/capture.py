@@ -395,36 +395,50 @@ class _Storing:
         self.packing, self.outcome.packed = None, True
 
     def add(self, events: list[Prepared], indexes) -> None:
-        """Stores the events not stored yet; `indexes` name them in conflicts."""
+        """Stores the events not stored yet; `indexes` name them in conflicts. On
+        PostgreSQL, what needs no query is worked out before this thread takes the
+        connection back from the copier: the database is the slower side, and would
+        wait meanwhile."""
+        first = self._first(events, indexes)
+        if connection.vendor != "postgresql":
+            self.outcome.stored += self._created(self._not_stored(first))
+            return
+        gtins = {event.key: _gtins(event) for _, event in first}
+        packed = None
+        if self.packing is not None:
+            packed = packing_keys(_aggregations([event for _, event in first]))
         if self.copier is not None:
             self.copier.wait()  # the connection is this thread's again
-        new = self._new(events, indexes)
-        if connection.vendor != "postgresql":
-            self.outcome.stored += self._created(new)
-            return
-        parties = self._parties(new)
+        new = self._not_stored(first)
+        parties = self._parties(new, [gtins[event.key] for event in new])
         pks = _event_pks(len(new))
-        if self.packing is not None:
-            self.packing.read(*packing_keys(_aggregations(new)))
+        if packed is not None:
+            self.packing.read(*packed)  # those of events stored already too: no harm
         if self.copier is None:
             copy_now(self._copies(new, pks, parties))
         else:
             self.copier.send(self.unsent)
             self.unsent = self._copies(new, pks, parties)
 
-    def _new(self, events: list[Prepared], indexes) -> list[Prepared]:
-        """The events not stored yet, each once. Repeats and conflicts go in the outcome."""
-        new: dict[tuple[str, bool], tuple[int, Prepared]] = {}
+    def _first(self, events: list[Prepared], indexes) -> list[tuple[int, Prepared]]:
+        """(index, event) of the events met first in this capture, each once. Repeats of
+        an event met before with other content go in the outcome as conflicts."""
+        first: dict[tuple[str, bool], tuple[int, Prepared]] = {}
         for index, event in zip(indexes, events, strict=True):
-            first = self.first.setdefault(event.key, event)
-            if first is event:
-                new[event.key] = (index, event)
-            elif not _same(first, event):
+            met = self.first.setdefault(event.key, event)
+            if met is event:
+                first[event.key] = (index, event)
+            elif not _same(met, event):
                 self.outcome.conflicts.append(_conflict(index, event))
-        existing = _stored_already({event_id for event_id, _ in new})
+        return list(first.values())
+
+    def _not_stored(self, first: list[tuple[int, Prepared]]) -> list[Prepared]:
+        """The events (see _first) not stored before. Those stored before go in the
+        outcome: as stored already with the same content, else as conflicts."""
+        existing = _stored_already({event.body["eventID"] for _, event in first})
         rows = []
-        for key, (index, event) in new.items():
-            stored = existing.get(key)
+        for index, event in first:
+            stored = existing.get(event.key)
             if stored is None:
                 rows.append(event)
             elif stored.cbv_hash == event.cbv_hash and stored.body.get(
@@ -440,7 +454,7 @@ class _Storing:
         PostgreSQL)."""
         if not events:
             return []
-        parties = self._parties(events)
+        parties = self._parties(events, [_gtins(event) for event in events])
         stored = [Event(**self._values(event)[0]) for event in events]
         Event.objects.bulk_create(stored, batch_size=2000)
         rows = [
@@ -538,28 +552,28 @@ class _Storing:
         }
         return values, text
 
-    def _parties(self, events: list[Prepared]) -> list[tuple]:
+    def _parties(self, events: list[Prepared], gtins: list[set[str]]) -> list[tuple]:
         """(event's position, organisation id, reason): who may see each event. Whoever
-        captured it, and the owners of the products it names (by GTIN)."""
-        gtins_of = []
-        for event in events:
-            names = [key for _, key in event.epcs] + [q[1] for q in event.quantities]
-            gtins_of.append(
-                {k[len(_GTIN_PREFIX) :][:14] for k in names if k.startswith(_GTIN_PREFIX)}
-            )
-        unknown = set().union(*gtins_of) - self.looked_up
+        captured it, and the owners of the products it names (`gtins`, by event)."""
+        unknown = set().union(*gtins) - self.looked_up
         if unknown:
             products = Product.objects.filter(gtin__in=unknown)
             self.owners.update(products.values_list("gtin", "organisation_id"))
             self.looked_up |= unknown
         owners = self.owners
         rows = []
-        for index, gtins in enumerate(gtins_of):
+        for index, named in enumerate(gtins):
             if self.organisation is not None:
                 rows.append((index, self.organisation.pk, EventParty.Reason.CAPTURED.value))
-            for organisation_id in sorted({owners[g] for g in gtins if g in owners}):
+            for organisation_id in sorted({owners[g] for g in named if g in owners}):
                 rows.append((index, organisation_id, EventParty.Reason.OWNER.value))
         return rows
+
+
+def _gtins(event: Prepared) -> set[str]:
+    """The GTINs of the products an event names."""
+    names = [key for _, key in event.epcs] + [q[1] for q in event.quantities]
+    return {k[len(_GTIN_PREFIX) :][:14] for k in names if k.startswith(_GTIN_PREFIX)}
 
 
 def _loaded(values: dict) -> Event:
