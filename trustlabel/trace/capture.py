@@ -606,7 +606,7 @@ def _stored_already(event_ids: set[str]) -> dict[tuple[str, bool], Event]:
         # One array parameter: Django takes longer to build an IN list of thousands of
         # parameters than PostgreSQL takes to answer, and nearly always nothing is found.
         # Given as text (text_array).
-        with connection.cursor() as cursor, by_index(cursor):
+        with connection.cursor() as cursor, by_index():
             cursor.execute(
                 f"SELECT id FROM {Event._meta.db_table} WHERE event_id {IN_TEXTS}",  # noqa: S608
                 [text_array(event_ids)],

@@ -11,7 +11,6 @@ From them: the containers an item was in ("where is this bottle" through its cas
 pallet), an item's full history, and the organisation an item was last shipped to.
 """
 
-import contextlib
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -267,27 +266,23 @@ def _open_containments(children: set[str], parents: set[str]) -> list[_Packed]:
     for column, keys in (("child", sorted(children)), ("parent", sorted(parents))):
         if not keys:
             continue
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor, by_index():
             if connection.vendor == "postgresql":
                 # One array parameter: no statement with tens of thousands of placeholders.
-                chunks, lookup = [(IN_TEXTS, [text_array(keys)])], by_index(cursor)
+                chunks = [(IN_TEXTS, [text_array(keys)])]
             else:
-                chunks, lookup = (
-                    [
-                        (f"IN ({', '.join(['%s'] * len(part))})", part)
-                        for part in (keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK))
-                    ],
-                    contextlib.nullcontext(),
+                chunks = [
+                    (f"IN ({', '.join(['%s'] * len(part))})", part)
+                    for part in (keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK))
+                ]
+            for condition, params in chunks:
+                cursor.execute(
+                    f"SELECT id, parent, child, packed_at FROM {table} "  # noqa: S608
+                    f"WHERE unpacked_at IS NULL AND {column} {condition}",
+                    params,
                 )
-            with lookup:
-                for condition, params in chunks:
-                    cursor.execute(
-                        f"SELECT id, parent, child, packed_at FROM {table} "  # noqa: S608
-                        f"WHERE unpacked_at IS NULL AND {column} {condition}",
-                        params,
-                    )
-                    for pk, parent, child, packed_at in cursor.fetchall():
-                        found[pk] = _Packed(pk, parent, child, _aware(packed_at))
+                for pk, parent, child, packed_at in cursor.fetchall():
+                    found[pk] = _Packed(pk, parent, child, _aware(packed_at))
     return list(found.values())
 
 
@@ -515,9 +510,9 @@ def _containment_tree(roots: set[str]) -> dict[str, list[tuple]]:
         children = []
         for start in range(0, len(level), _CHUNK):
             rows = Containment.objects.filter(parent__in=level[start : start + _CHUNK])
-            for parent, child, packed, unpacked in rows.values_list(
-                "parent", "child", "packed_at", "unpacked_at"
-            ):
+            with by_index():
+                rows = list(rows.values_list("parent", "child", "packed_at", "unpacked_at"))
+            for parent, child, packed, unpacked in rows:
                 tree[parent].append((child, packed, unpacked))
                 if child not in seen:
                     seen.add(child)

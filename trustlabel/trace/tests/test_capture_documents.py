@@ -384,7 +384,7 @@ def test_thousands_of_keys_looked_up_at_once_are_read_from_the_index(db):
     with connection.cursor() as cursor:
         cursor.execute(statement, [copying.text_array(keys)])
         unguided = "\n".join(line for (line,) in cursor.fetchall())
-        with copying.by_index(cursor):
+        with copying.by_index():
             cursor.execute(statement, [copying.text_array(keys)])
             guided = "\n".join(line for (line,) in cursor.fetchall())
         cursor.execute("SHOW enable_seqscan")
