@@ -81,16 +81,33 @@ the worker 2.3 s and 2.2 s; 2,000 and 2,400 events/s. This command, the previous
 commit's and this one's in alternation, twice: capture 2,145 and 1,965 against 2,314
 and 2,550 events/s; COPY limit 4,036 and 4,181 against 5,628 and 5,755.
 
-Where the time goes, for a document of 10,000 events: about 0.2 s (on the quicker
-machine) to take the request (JSON, schema, the waiting document), then storing chunk
-by chunk; Python in the worker (the request's JSON and the document's JSON read again
-by the worker, rows, COPY text) and in its forked copy (CBV hashes, stored forms) beside
-PostgreSQL's COPYs (10,000 events with ten indexes, 81,000 EPC, 20,000 party, 30,000
-containment and 10,000 ledger rows, as in the COPY limit). On the quicker machine that
-was 2.6 to 3 s of CPU for its two cores; 5,000 events/s (2 s a document) needs both
-busy nearly all the time, which they are not while the request is read, nor when
-PostgreSQL checkpoints (every few documents with the CI server's max_wal_size of 1 GB)
-or the machine's neighbours take its cores.
+Then (2026-11-21, night, a quicker machine again):
+- the lookups of each chunk (event IDs stored before, the open containments of the
+  children packed) read the whole table: this server runs without autovacuum, so the
+  tables never have statistics, and the planner, given thousands of keys, took most rows
+  to match. A document's time grew with the tables, from 1.9 s to 2.7 s over the first
+  80,000 events; guided to the index (`copying.by_index`), it stays at 1.8 to 2.0 s
+  (PostgreSQL's CPU time a document: 0.9 s to 1.8 s before, 0.9 s to 1.2 s after);
+- the events' ids from their sequence named once (28 ms against 4 ms for 10,000), the
+  ledger entries made into COPY's text in one pass, and what needs no query worked out
+  before the worker takes the connection back from the thread sending the COPYs.
+This command, from then on, measures each part from empty tables after a checkpoint
+(before, each part started where the one before had left the tables), and also posts
+documents over HTTP to gunicorn while a db_worker stores them, as deployed.
+
+Where the time goes, for a document of 10,000 events, on that machine: the request
+(the JSON read, each event checked against the schema, the waiting document stored)
+about 0.25 s; then the worker, storing chunk by chunk: Python in the worker (0.85 to 0.95
+s of CPU: the document read again, rows, COPY text) and in its forked copy (0.65 to 0.8
+s: CBV hashes, stored forms) beside PostgreSQL's COPYs (1.0 to 1.3 s: 10,000 events with
+ten indexes, 81,000 EPC, 20,000 party, 30,000 containment and 10,000 ledger rows, as in
+the COPY limit). That is 2.7 to 3 s of CPU for two cores; 5,000 events/s (2 s a
+document) needs both busy most of the time, which they are not while the request is
+read, nor when PostgreSQL checkpoints (every dozen documents with the CI server's
+max_wal_size of 1 GB) or the machine's neighbours take its cores. Next, if more is
+needed: a hash index on the EPC key (PostgreSQL's hash index: 0.08 s a document against
+0.12 s for the B-tree of the 64-bit hash, and no hash to work out in Python), and fewer
+indexes on events.
 
 More workers do not help on this machine: two capture workers at once (two processes
 sharing nine documents) gave 2,899 events/s in a trial run (2026-11-21 14:20 UTC, against
