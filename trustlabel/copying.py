@@ -21,8 +21,9 @@ def by_index():
     the table (a new table, the rows a capture has just added, a server without
     autovacuum), the planner takes each value to match one row in 200 and reads the
     whole table instead: after 80,000 events, 40 ms against 7 ms for 2,000 event IDs,
-    measured, and growing with the table. Outside a transaction, or if a query fails
-    (the transaction is rolled back, and the setting with it), nothing is restored."""
+    measured, and growing with the table. Nothing is set outside a transaction (where
+    SET LOCAL would not last) nor on SQLite; if a query fails, the transaction is rolled
+    back, and the setting with it."""
     guided = connection.vendor == "postgresql" and connection.in_atomic_block
     if guided:
         with connection.cursor() as cursor:
