@@ -357,7 +357,7 @@ class _Storing:
         self.organisation, self.job = organisation, job
         self.now = timezone.now()
         self.outcome = Outcome()
-        self.first: dict[tuple[str, bool], Prepared] = {}  # the first event of each key
+        self.met: dict[tuple[str, bool], Prepared] = {}  # the first event of each key
         self.owners: dict[str, int] = {}  # products' organisations by GTIN, as looked up
         self.looked_up: set[str] = set()
         self.copier: Copier | None = None  # see copying_aside()
@@ -425,7 +425,7 @@ class _Storing:
         an event met before with other content go in the outcome as conflicts."""
         first: dict[tuple[str, bool], tuple[int, Prepared]] = {}
         for index, event in zip(indexes, events, strict=True):
-            met = self.first.setdefault(event.key, event)
+            met = self.met.setdefault(event.key, event)
             if met is event:
                 first[event.key] = (index, event)
             elif not _same(met, event):

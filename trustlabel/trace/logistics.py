@@ -126,7 +126,7 @@ def index_aggregations(events: list[Event], epcs: dict[int, list]) -> None:
     that order) at once."""
     steps = packing_steps(events, epcs)
     packing = Packing()
-    packing.read(*packing_keys(steps))
+    packing.read(*packing_keys((event.action, parent, kids) for event, parent, kids in steps))
     packing.apply(steps)
     packing.finish()
     _insert_containments(packing.made())
@@ -153,11 +153,11 @@ def parent_and_children(keys: list[tuple[str, str]]) -> tuple[str | None, list[s
 
 
 def packing_keys(steps: Iterable[tuple]) -> tuple[set[str], set[str]]:
-    """The children packed and the parents emptied by steps (event or its action, parent,
-    children), whose open containments packing them needs."""
+    """The children packed and the parents emptied by steps (action, parent, children),
+    whose open containments packing them needs."""
     children, parents = set(), set()
-    for event, parent, packed in steps:
-        if (event if isinstance(event, str) else event.action) == "ADD":
+    for action, parent, packed in steps:
+        if action == "ADD":
             children.update(packed)
         else:
             parents.add(parent)
