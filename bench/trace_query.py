@@ -747,8 +747,8 @@ def build(cursor, events: int) -> dict:
     in_parallel(
         [
             """
-        INSERT INTO trace_eventepc (event_id, position, epc, role, epc_hash)
-        SELECT s.id, x.n - 1, x.epc, x.role, ('x' || left(md5(x.epc), 16))::bit(64)::bigint
+        INSERT INTO trace_eventepc (event_id, position, epc, role)
+        SELECT s.id, x.n - 1, x.epc, x.role
         FROM bench.src s CROSS JOIN LATERAL (
             SELECT epc, role, row_number() OVER () FROM (
                 SELECT value, 'epc' FROM jsonb_array_elements_text(s.extra -> 'epcList')
@@ -848,11 +848,10 @@ WITH RECURSIVE outer_c (epc, since, until, depth) AS (
 ),
 hits (id, depth, via_epc, since, until) AS (
     SELECT event_id, 0, NULL::varchar, NULL::timestamptz, NULL::timestamptz
-    FROM trace_eventepc WHERE epc_hash = %(epc_hash)s AND epc = %(epc)s
+    FROM trace_eventepc WHERE epc = %(epc)s
     UNION ALL
     SELECT e.event_id, o.depth, o.epc, o.since, o.until
-    FROM outer_c o JOIN trace_eventepc e
-        ON e.epc_hash = ('x' || left(md5(o.epc), 16))::bit(64)::bigint AND e.epc = o.epc
+    FROM outer_c o JOIN trace_eventepc e ON e.epc = o.epc
     UNION ALL
     SELECT event_id, 99, NULL, NULL, NULL
     FROM trace_eventquantity WHERE epc_class = %(lot_class)s
@@ -913,7 +912,6 @@ def measure(items: list[str]) -> dict:
 
     from trustlabel.trace.labels import label_of, lot_class
     from trustlabel.trace.logistics import containers, item_history, label_history, last_destination
-    from trustlabel.trace.models import epc_hash
 
     def platform_lookup(epc):
         # What trace.api.where_is does for a label, without HTTP and the JSON.
@@ -930,7 +928,6 @@ def measure(items: list[str]) -> dict:
         label = label_of(epc)
         params[epc] = {
             "epc": epc,
-            "epc_hash": epc_hash(epc),
             "lot_class": lot_class(label.order.lot),
             "order": label.order.pk,
             "serial": label.serial,

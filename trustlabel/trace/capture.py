@@ -61,7 +61,6 @@ from .models import (
     EventEPC,
     EventParty,
     EventQuantity,
-    epc_hash,
 )
 from .schema import Problem
 from .vocabulary import short_cbv
@@ -103,14 +102,6 @@ class Prepared:
     # Its stored form as text, with the record time, and the text's SHA-256, when made
     # ahead by the forked copy (store_document).
     stored_form: tuple[str, str] | None = None
-    # epc_hash() of each key of `epcs`, when worked out ahead by the forked copy.
-    epc_hashes: list[int] | None = None
-
-    def hashes(self) -> list[int]:
-        """epc_hash() of each key of `epcs`."""
-        if self.epc_hashes is None:
-            self.epc_hashes = [epc_hash(key) for _, key in self.epcs]
-        return self.epc_hashes
 
     @property
     def key(self) -> tuple[str, bool]:
@@ -160,9 +151,9 @@ def prepare_all(events: list, context, places: list) -> tuple[list[Prepared], li
 
 
 def _identities(events: list, context, now: dt.datetime | None = None) -> list[tuple | str]:
-    """(CBV hash, EPC keys, quantity keys, stored form, EPC keys' hashes) of each event,
-    or why it has no hash: what crosses the pipe from the forked copy (which has the
-    events already). The stored form (see Prepared) with the record time, `now`."""
+    """(CBV hash, EPC keys, quantity keys, stored form) of each event, or why it has no
+    hash: what crosses the pipe from the forked copy (which has the events already). The
+    stored form (see Prepared) with the record time, `now`."""
     identities = []
     for event in events:
         try:
@@ -171,9 +162,7 @@ def _identities(events: list, context, now: dt.datetime | None = None) -> list[t
             identities.append(str(e))
         else:
             form = _stored_form(prepared.body, now) if now else None
-            identities.append(
-                (prepared.cbv_hash, prepared.epcs, prepared.quantities, form, prepared.hashes())
-            )
+            identities.append((prepared.cbv_hash, prepared.epcs, prepared.quantities, form))
     return identities
 
 
@@ -458,9 +447,9 @@ class _Storing:
         stored = [Event(**self._values(event)[0]) for event in events]
         Event.objects.bulk_create(stored, batch_size=2000)
         rows = [
-            EventEPC(event=e, position=i, epc=k, role=r, epc_hash=h)
+            EventEPC(event=e, position=i, epc=k, role=r)
             for e, p in zip(stored, events, strict=True)
-            for i, ((r, k), h) in enumerate(zip(p.epcs, p.hashes(), strict=True))
+            for i, (r, k) in enumerate(p.epcs)
         ]
         EventEPC.objects.bulk_create(rows, batch_size=5000)
         rows = [
@@ -493,13 +482,11 @@ class _Storing:
         copies += [
             copy_text(
                 EventEPC,
-                ["event_id", "position", "epc", "role", "epc_hash"],
+                ["event_id", "position", "epc", "role"],
                 [
-                    (pk, position, key, role, hash_)
+                    (pk, position, key, role)
                     for pk, e in zip(pks, events, strict=True)
-                    for position, ((role, key), hash_) in enumerate(
-                        zip(e.epcs, e.hashes(), strict=True)
-                    )
+                    for position, (role, key) in enumerate(e.epcs)
                 ],
                 _epc_line,
             ),
@@ -660,7 +647,7 @@ def _event_line(row: tuple) -> str:
 
 def _epc_line(row: tuple) -> str:
     """An EventEPC's line of COPY's text (see copy_text)."""
-    return f"{row[0]}\t{row[1]}\t{row[2]}\t{row[3]}\t{row[4]}\n"
+    return f"{row[0]}\t{row[1]}\t{row[2]}\t{row[3]}\n"
 
 
 def _event_pks(count: int) -> list[int]:

@@ -53,11 +53,8 @@ def visible_events(actor: Actor):
         return Event.objects.all()
     seen = Q(pk__in=EventParty.objects.filter(organisation=actor.organisation).values("event_id"))
     if actor.is_distributor:
-        shipped_here = Movement.objects.filter(destination=actor.organisation).values_list(
-            "epc", flat=True
-        )
-        epcs = EventEPC.objects.filter(EventEPC.matching(set(shipped_here)))
-        seen |= Q(pk__in=epcs.values("event_id"))
+        shipped_here = Movement.objects.filter(destination=actor.organisation).values("epc")
+        seen |= Q(pk__in=EventEPC.objects.filter(epc__in=shipped_here).values("event_id"))
     return Event.objects.filter(seen)
 
 

@@ -568,7 +568,7 @@ def item_history(
     epc = epc_key(epc)
     outer = containers(epc) if outer is None else outer
     wanted = {epc, *(c.epc for c in outer)}
-    rows = EventEPC.objects.filter(EventEPC.matching(wanted)).values_list("event_id", "epc")
+    rows = EventEPC.objects.filter(epc__in=wanted).values_list("event_id", "epc")
     by_event = defaultdict(set)
     for event_id, named in rows:
         by_event[event_id].add(named)

@@ -6,7 +6,6 @@ tables (EPCs, quantities, parties) exist to find events fast; they are derived f
 stored form at capture and never edited.
 """
 
-import hashlib
 import json
 import uuid
 
@@ -50,13 +49,16 @@ class StoredJSON(models.TextField):
         return self.get_prep_value(self.value_from_object(obj))
 
 
-def epc_hash(key: str) -> int:
-    """The number the EPC index holds for an identifier's key: the first 8 bytes of its
-    MD5 as a signed 64-bit integer, which PostgreSQL writes as
-    ('x' || left(md5(key), 16))::bit(64)::bigint. Not a secret, and not unique: a
-    lookup compares the key too."""
-    digest = hashlib.md5(key.encode(), usedforsecurity=False).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+class KeyIndex(models.Index):
+    """An index for looking up equal values only: a hash index on PostgreSQL, which
+    holds a 4-byte hash of each value whatever its length and costs PostgreSQL about a
+    third less to fill than a B-tree of the values (docs/benchmarks.md, "EPCIS
+    capture"); a B-tree elsewhere. It serves `=` and `IN`, never ranges or ordering."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor == "postgresql":
+            using = " USING hash"
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
 
 
 class EventType(models.TextChoices):
@@ -171,12 +173,10 @@ class Event(models.Model):
 class EventEPC(models.Model):
     """An instance-level identifier an event names, by its canonical key (identifiers.py).
 
-    Indexed by a 64-bit hash of the key (epc_hash) rather than the key itself, and with
-    no id of its own: a document of 10,000 events names some 80,000 identifiers, and
-    PostgreSQL stores them in less than half the time when the index holds 8-byte
-    numbers instead of 60-character links and when there is no id to index as well
-    (docs/benchmarks.md, "EPCIS capture"); at millions of events the index is a quarter
-    the size. Find rows with matching()."""
+    With a hash index on the key (KeyIndex) and no id of its own: a document of 10,000
+    events names some 80,000 identifiers, and PostgreSQL stores them in less than half
+    the time when its index holds 4-byte hashes instead of 60-character links and when
+    there is no id to index as well (docs/benchmarks.md, "EPCIS capture")."""
 
     class Role(models.TextChoices):
         EPC = "epc", _("object")  # epcList
@@ -196,19 +196,12 @@ class EventEPC(models.Model):
     position = models.IntegerField()  # among the identifiers the event names, from 0
     epc = models.CharField(max_length=400)
     role = models.CharField(max_length=8, choices=Role.choices)
-    epc_hash = models.BigIntegerField()  # epc_hash(epc)
 
     class Meta:
-        indexes = [models.Index(fields=["epc_hash"], name="trace_eventepc_hash")]
+        indexes = [KeyIndex(fields=["epc"], name="trace_eventepc_epc")]
 
     def __str__(self) -> str:
         return f"{self.role} {self.epc}"
-
-    @staticmethod
-    def matching(keys) -> models.Q:
-        """The rows naming one of these keys (canonical, as epc_key gives them)."""
-        keys = list(keys)
-        return models.Q(epc_hash__in=[epc_hash(k) for k in keys], epc__in=keys)
 
 
 class EventQuantity(models.Model):
@@ -359,8 +352,9 @@ class Containment(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["child", "packed_at"], name="containment_child"),
-            models.Index(fields=["parent", "packed_at"], name="containment_parent"),
+            # Looked up by equal keys only; an item or case has a few containments.
+            KeyIndex(fields=["child"], name="containment_child"),
+            KeyIndex(fields=["parent"], name="containment_parent"),
         ]
 
     def __str__(self) -> str:

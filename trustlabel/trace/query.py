@@ -135,7 +135,7 @@ def _key_matches(column: str, values: list[str], classes: bool = False) -> Q:
         else:
             keys.append(epc_key(value))
     if keys:
-        condition |= Q(**{f"{column}__in": keys}) if classes else EventEPC.matching(keys)
+        condition |= Q(**{f"{column}__in": keys})
     return condition
 
 
