@@ -104,10 +104,29 @@ ten indexes, 81,000 EPC, 20,000 party, 30,000 containment and 10,000 ledger rows
 the COPY limit). That is 2.7 to 3 s of CPU for two cores; 5,000 events/s (2 s a
 document) needs both busy most of the time, which they are not while the request is
 read, nor when PostgreSQL checkpoints (every dozen documents with the CI server's
-max_wal_size of 1 GB) or the machine's neighbours take its cores. Next, if more is
-needed: a hash index on the EPC key (PostgreSQL's hash index: 0.08 s a document against
-0.12 s for the B-tree of the 64-bit hash, and no hash to work out in Python), and fewer
-indexes on events.
+max_wal_size of 1 GB) or the machine's neighbours take its cores.
+
+Then (2026-11-22, a slower machine again: the previous commit gave 3,600 to 4,800
+events/s one document at a time, against 5,200 to 5,750 the night before), less work for
+PostgreSQL: identifiers looked up through PostgreSQL hash indexes of their keys
+(`models.KeyIndex`), EventEPC's in place of the B-tree of a 64-bit hash kept beside the
+key (the column, and the MD5 worked out in Python, gone), Containment's child and parent
+in place of B-trees of (key, packed_at). COPYing 300,000 containments (ten documents')
+into an empty table took 3.0 to 3.7 s with the B-trees and 1.6 to 2.5 s with the hash
+indexes (psql, three runs of each). This command, the previous commit and this one in
+alternation, three runs each, in events/s: one document at a time 4,781 / 3,603 / 3,890
+against 5,277 / 4,047 / 4,534; over HTTP from the first POST 3,693 / 3,634 / 3,791
+against 4,479 / 4,315 / 4,485; as the worker keeps up 3,962 / 3,847 / 4,111 against
+4,959 / 4,679 / 4,823.
+
+Where the worker waits (a timeline of four documents, on that machine while another
+benchmark ran beside it): PostgreSQL's COPYs are the chain. The first starts 0.2 to 0.4 s
+into storing (the worker hashes the first quarter chunk itself, then makes its rows, then
+takes the next chunk from the forked copy) and from then on PostgreSQL is busy to the
+end; the worker waits for it 0.5 to 1.4 s a document, and the forked copy has hashed
+everything by the middle of the document. So what shortens a document now is less work
+for PostgreSQL's one backend (rows and indexes), or a shorter start and end (the request
+read and checked, the document read again, the commit), not less Python in the worker.
 
 More workers do not help on this machine: two capture workers at once (two processes
 sharing nine documents) gave 2,899 events/s in a trial run (2026-11-21 14:20 UTC, against

@@ -97,11 +97,13 @@ through `last_destination`, and for the answer's list). Since then `where_is` (a
 script's lookup, which does what it does) works out the containers once and hands them
 on: 11 statements instead of 17. If more room is needed: `containers()` as one recursive
 query, and `item_history`'s three queries as two (`select_related` of the events).
-The database of 2026-11-21 20:49 has EventEPC keyed by (event, position) and indexed by
-a hash of the key, and events' bodies as text (trace migration 0006); it was built while
-the test suite ran beside it, so its build steps took longer than they would alone, and
-the machine was slower that session (the previous database, measured in the afternoon
-with the old layout, gave p95 20.2 ms).
+The database of 2026-11-22 has the identifiers looked up through PostgreSQL hash indexes
+of their keys (trace migration 0007: EventEPC's key, Containment's child and parent; the
+hash index of EventEPC's keys takes 763 MB, its primary key 761 MB); it was built while
+the test suite ran beside it, so its build steps took longer than they would alone. The
+database before it (EventEPC indexed by a B-tree of a 64-bit hash of the key, migration
+0006) gave p95 29.2 ms on 2026-11-21, and the one before that (a B-tree of the keys)
+20.2 ms, each on that session's machine.
 """
 
 
