@@ -88,10 +88,9 @@ def index_events(events: list[Event], epcs: dict[int, list], packed: bool = Fals
     queries for a whole document, whatever its size. `epcs`: the (role, key) of the
     identifiers of each event, by pk, as capture worked them out (Outcome.epcs);
     `packed`: capture has derived their containments (Packing) already."""
-    events = sorted(events, key=time_order)
     if not packed:
-        index_aggregations(events, epcs)
-    moving = [e for e in events if _moves(e)]
+        index_aggregations(sorted(events, key=time_order), epcs)
+    moving = sorted((e for e in events if _moves(e)), key=time_order)
     if not moving:
         return
     iris = {iri for e in moving for iri in _party_iris(e.body)}
