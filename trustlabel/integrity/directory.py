@@ -320,11 +320,8 @@ def _search(model, criteria: Criteria, narrow=None) -> tuple:
 def _valid_certificate(criteria: Criteria):
     today = timezone.localdate()
     certificates = Certificate.objects.filter(
+        Certificate.in_state(Certificate.State.VALID, today),
         organisation_id=OuterRef("organisation_id"),
-        revoked_at__isnull=True,
-        superseded_by__isnull=True,
-        valid_from__lte=today,
-        valid_until__gte=today,
     )
     if criteria.programme is not None:
         certificates = certificates.filter(programme=criteria.programme)

@@ -32,16 +32,10 @@ def in_force(on_date: dt.date, prefix: str = "") -> Q:
     """Applications that are the current approved version with a certificate valid on
     `on_date`, as a filter (`prefix` leads from the queried model to the application):
     the conditions of `Certificate.state()` being VALID, in SQL."""
-    p = prefix
-    return Q(
-        **{
-            f"{p}status": Application.Status.APPROVED,
-            f"{p}superseded_at__isnull": True,
-            f"{p}certificate__revoked_at__isnull": True,
-            f"{p}certificate__superseded_by__isnull": True,
-            f"{p}certificate__valid_from__lte": on_date,
-            f"{p}certificate__valid_until__gte": on_date,
-        }
+    current = Q(**{f"{prefix}status": Application.Status.APPROVED})
+    current &= Q(**{f"{prefix}superseded_at__isnull": True})
+    return current & Certificate.in_state(
+        Certificate.State.VALID, on_date, prefix=f"{prefix}certificate__"
     )
 
 

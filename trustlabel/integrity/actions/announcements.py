@@ -127,13 +127,10 @@ def approved_list(programme: Programme, today=None) -> list[dict]:
     today = today or timezone.localdate()
     certificates = (
         Certificate.objects.filter(
+            Certificate.in_state(Certificate.State.VALID, today),
             programme=programme,
             application__status=Application.Status.APPROVED,
             application__superseded_at__isnull=True,
-            revoked_at__isnull=True,
-            superseded_by__isnull=True,
-            valid_from__lte=today,
-            valid_until__gte=today,
         )
         .select_related("organisation__member")
         .prefetch_related("application__covered_products__product")

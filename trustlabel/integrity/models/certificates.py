@@ -73,6 +73,27 @@ class Certificate(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @classmethod
+    def in_state(cls, state: str, today, prefix: str = "") -> models.Q:
+        """The certificates in `state` on `today`, as state() decides it, as a filter
+        (`prefix` leads from the queried model to the certificate)."""
+        live = {f"{prefix}revoked_at__isnull": True, f"{prefix}superseded_by__isnull": True}
+        conditions = {
+            cls.State.REVOKED: {f"{prefix}revoked_at__isnull": False},
+            cls.State.SUPERSEDED: {
+                f"{prefix}revoked_at__isnull": True,
+                f"{prefix}superseded_by__isnull": False,
+            },
+            cls.State.NOT_YET_VALID: {**live, f"{prefix}valid_from__gt": today},
+            cls.State.EXPIRED: {**live, f"{prefix}valid_until__lt": today},
+            cls.State.VALID: {
+                **live,
+                f"{prefix}valid_from__lte": today,
+                f"{prefix}valid_until__gte": today,
+            },
+        }
+        return models.Q(**conditions[state])
+
     def state(self, today=None) -> str:
         today = today or timezone.localdate()
         if self.revoked_at is not None:

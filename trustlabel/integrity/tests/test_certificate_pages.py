@@ -1,6 +1,8 @@
 """The certificate pages of the portal (list, detail with revocation, PDFs, batches), the
 public check page and its JSON API, as every role; and the check's rate limit."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
@@ -291,3 +293,35 @@ def test_link_previews_may_ask_for_the_check_page_head(world, scene, anon):
     response = anon.head(f"/integrity/certificates/{scene['number']}/")
     assert response.status_code == 200
     assert anon.post(f"/integrity/certificates/{scene['number']}/").status_code == 405
+
+
+def test_the_state_filter_agrees_with_the_state_a_certificate_shows(world, approved):
+    """Certificate.in_state (the list's filter, the directory's and the promises') and
+    Certificate.state() (the check page's) on the days around its validity."""
+    certificate = approved.certificate
+    days = [
+        certificate.valid_from + dt.timedelta(days=offset)
+        for offset in (-1, 0, 1, (certificate.valid_until - certificate.valid_from).days + 1)
+    ] + [certificate.valid_until]
+
+    def filtered(day):
+        return [
+            state
+            for state in Certificate.State.values
+            if Certificate.objects.filter(Certificate.in_state(state, day), pk=certificate.pk)
+        ]
+
+    seen = {day: filtered(day) for day in days}
+    shown = {day: [certificate.state(day)] for day in days}
+    certificates.do_revoke_certificate(world.association.actor, certificate, "撤销")
+    certificate.refresh_from_db()
+
+    assert [seen[day] for day in days] == [
+        ["not_yet_valid"],
+        ["valid"],
+        ["valid"],
+        ["expired"],
+        ["valid"],
+    ]
+    assert seen == shown
+    assert all(filtered(day) == ["revoked"] == [certificate.state(day)] for day in days)

@@ -50,19 +50,6 @@ def _with_everything(rows):
     ).prefetch_related("application__covered_products__product")
 
 
-def in_state(rows, state: str, today: dt.date):
-    """The certificates in `state` on `today`, as `Certificate.state` decides it."""
-    live = Q(revoked_at__isnull=True, superseded_by__isnull=True)
-    conditions = {
-        State.REVOKED: Q(revoked_at__isnull=False),
-        State.SUPERSEDED: Q(revoked_at__isnull=True, superseded_by__isnull=False),
-        State.NOT_YET_VALID: live & Q(valid_from__gt=today),
-        State.EXPIRED: live & Q(valid_until__lt=today),
-        State.VALID: live & Q(valid_from__lte=today, valid_until__gte=today),
-    }
-    return rows.filter(conditions[state])
-
-
 def facts(certificate: Certificate, today: dt.date | None = None) -> dict:
     """What a check of the certificate says: its state today and everything the page and
     the API show."""
@@ -126,7 +113,7 @@ def certificates(request):
     rows = filters.narrow(scoped(request.actor, _certificates()))
     today = timezone.localdate()
     if filters.is_valid() and filters.cleaned_data["state"]:
-        rows = in_state(rows, filters.cleaned_data["state"], today)
+        rows = rows.filter(Certificate.in_state(filters.cleaned_data["state"], today))
     rows, enterprise_form = filter_by_enterprise(request, rows)
     page, query = page_of(request, rows)
     for certificate in page:
