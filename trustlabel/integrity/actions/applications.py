@@ -277,6 +277,7 @@ def do_declare_standard(
     """Declare (or correct) one standard a product follows; `indicators` are rows of
     {name, value, unit, test_method} for an enterprise standard's indicator table."""
     _require_holder(actor, _locked(covered.application))
+    rows = _indicator_rows(indicators)  # before anything is stored: the upload included
     if standard is not None:
         # As stored, so a refused correction leaves the caller's copy as it was.
         standard = DeclaredStandard.objects.filter(pk=standard.pk, covered=covered).first()
@@ -298,6 +299,24 @@ def do_declare_standard(
             {"number": _("This product already declares %(number)s.") % {"number": standard.number}}
         )
     standard.save()
+    standard.indicators.all().delete()
+    Indicator.objects.bulk_create(
+        Indicator(
+            standard=standard,
+            name=row["name"].strip(),
+            value=str(row["value"]).strip(),
+            unit=row.get("unit", "").strip(),
+            test_method=row.get("test_method", "").strip(),
+            position=i,
+        )
+        for i, row in enumerate(rows)
+    )
+    return standard
+
+
+def _indicator_rows(indicators: list[dict]) -> list[dict]:
+    """The indicator rows that are not empty, checked: ValidationError for the first
+    without a name or value, or with a field longer than its column."""
     rows = [row for row in indicators if any(str(v).strip() for v in row.values())]
     for i, row in enumerate(rows, 1):
         if not str(row.get("name", "")).strip() or not str(row.get("value", "")).strip():
@@ -315,19 +334,7 @@ def do_declare_standard(
                         "limit": limit,
                     }
                 )
-    standard.indicators.all().delete()
-    Indicator.objects.bulk_create(
-        Indicator(
-            standard=standard,
-            name=row["name"].strip(),
-            value=str(row["value"]).strip(),
-            unit=row.get("unit", "").strip(),
-            test_method=row.get("test_method", "").strip(),
-            position=i,
-        )
-        for i, row in enumerate(rows)
-    )
-    return standard
+    return rows
 
 
 @transaction.atomic

@@ -28,6 +28,7 @@ from trustlabel.integrity.models import (
     Member,
     ReviewStep,
 )
+from trustlabel.storage import private_storage
 
 from .conftest import approved_application, fill_application, make_programme
 
@@ -457,6 +458,30 @@ def test_an_abolished_standard_blocks_submission(world, application):
     application.refresh_from_db()
     assert application.status == Status.DRAFT
     assert application.steps.count() == 1
+
+
+def test_a_standard_refused_for_its_indicators_leaves_no_uploaded_text(world, application):
+    covered = application.covered_products.get()
+    storage = private_storage()
+
+    def texts() -> set[str]:
+        return set(storage.listdir("standards")[1]) if storage.exists("standards") else set()
+
+    before = texts()
+    with pytest.raises(ValidationError) as refused:
+        flow.do_declare_standard(
+            world.enterprise.actor,
+            covered,
+            "enterprise",
+            "Q/GREE 003-2025",
+            "企业标准",
+            text=pdf_upload("standard.pdf"),
+            indicators=[{"name": "噪声", "value": ""}],
+        )
+
+    assert refused.value.messages == ["Indicator row 1 needs at least a name and a value."]
+    assert not covered.standards.filter(number="Q/GREE 003-2025").exists()
+    assert texts() == before
 
 
 def test_a_missing_required_document_blocks_submission(world):
