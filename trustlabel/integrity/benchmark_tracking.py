@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from trustlabel.accounts.access import Actor
 from trustlabel.trace.models import Recall
-from trustlabel.verify.portal_views import (
+from trustlabel.verify.reports import (
     SuspectedCopy,
     checks_per_day,
     scans_for,

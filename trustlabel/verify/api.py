@@ -15,7 +15,7 @@ from trustlabel.catalog.api import reader
 from .clients import client_ip
 from .core import CheckContext, InvalidInput, RateLimited, Verdict, verify
 from .models import Channel
-from .portal_views import (
+from .reports import (
     OwnerFilterForm,
     ScanFilterForm,
     scans_for,

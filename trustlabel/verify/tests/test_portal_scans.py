@@ -18,7 +18,7 @@ from trustlabel.trace import actions as trace
 from trustlabel.trace.tests.test_recalls import TEXTS as RECALL
 from trustlabel.verify.core import CheckContext, verify
 from trustlabel.verify.models import ScanLog, VerdictKind
-from trustlabel.verify.portal_views import CHART_COLOURS, checks_per_day
+from trustlabel.verify.reports import CHART_COLOURS, checks_per_day
 
 PAGE = {
     "anonymous": 302,
