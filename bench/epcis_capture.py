@@ -119,14 +119,18 @@ against 5,277 / 4,047 / 4,534; over HTTP from the first POST 3,693 / 3,634 / 3,7
 against 4,479 / 4,315 / 4,485; as the worker keeps up 3,962 / 3,847 / 4,111 against
 4,959 / 4,679 / 4,823.
 
-Where the worker waits (a timeline of four documents, on that machine while another
-benchmark ran beside it): PostgreSQL's COPYs are the chain. The first starts 0.2 to 0.4 s
-into storing (the worker hashes the first quarter chunk itself, then makes its rows, then
-takes the next chunk from the forked copy) and from then on PostgreSQL is busy to the
-end; the worker waits for it 0.5 to 1.4 s a document, and the forked copy has hashed
-everything by the middle of the document. So what shortens a document now is less work
-for PostgreSQL's one backend (rows and indexes), or a shorter start and end (the request
-read and checked, the document read again, the commit), not less Python in the worker.
+Where the time goes now (documents one at a time on that machine in a quiet moment,
+timed by a profiling script not kept in the repository): the request 0.2 to 0.3 s (0.12 s
+of it storing the waiting document), the worker reading it back 0.06 to 0.09 s; the first
+COPY starts 0.12 to 0.19 s into storing (the worker hashes the first quarter chunk
+itself, makes its rows, takes the next chunk from the forked copy), and from then on
+PostgreSQL's COPYs take 1.2 to 1.6 s, while the worker waits for them 0.5 to 0.7 s a
+document and the forked copy has hashed everything by the middle of the document; after
+storing, 0.1 to 0.17 s (index_events, the job saved, the commit). The same COPYs take
+PostgreSQL 0.9 to 1.0 s alone (the COPY limit): the rest is the worker and its copy
+sharing the two cores with it. So what shortens a document now is less work for
+PostgreSQL's one backend, less CPU work in all, or a shorter start and end; moving
+Python work from the worker to its copy would not.
 
 More workers do not help on this machine: two capture workers at once (two processes
 sharing nine documents) gave 2,899 events/s in a trial run (2026-11-21 14:20 UTC, against

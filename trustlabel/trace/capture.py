@@ -373,10 +373,13 @@ class _Storing:
         back; or derived again at once, where chunk by chunk did not give the same."""
         if self.packing.redo:
             pks = [event.pk for event in self.outcome.stored]
-            with connection.cursor() as cursor:
+            # By child, which is indexed (the event is not), then by event.
+            children = {key for pk in pks for role, key in self.outcome.epcs[pk] if role == "child"}
+            with connection.cursor() as cursor, by_index():
                 cursor.execute(
-                    f"DELETE FROM {Containment._meta.db_table} WHERE event_id = ANY(%s)",  # noqa: S608
-                    [pks],
+                    f"DELETE FROM {Containment._meta.db_table} "  # noqa: S608
+                    f"WHERE child {IN_TEXTS} AND event_id = ANY(%s)",
+                    [text_array(children), pks],
                 )
             index_aggregations(sorted(self.outcome.stored, key=time_order), self.outcome.epcs)
         else:
