@@ -132,10 +132,15 @@ sharing the two cores with it. So what shortens a document now is less work for
 PostgreSQL's one backend, less CPU work in all, or a shorter start and end; moving
 Python work from the worker to its copy would not.
 
-More workers do not help on this machine: two capture workers at once (two processes
-sharing nine documents) gave 2,899 events/s in a trial run (2026-11-21 14:20 UTC, against
-3,285 for one worker in the same run): one worker already keeps both cores busy (its
-forked copy hashes while it stores), so a second only adds contention.
+More workers: two capture workers at once (two processes sharing nine documents) gave
+2,899 events/s in a trial run (2026-11-21 14:20 UTC, against 3,285 for one worker in the
+same run). Tried again with the pipeline of 2026-11-22 (`--workers 2`, one and two
+workers in alternation, twice): over HTTP from the first POST 4,016 and 4,313 events/s
+with one worker against 4,332 and 4,762 with two, as the second fills the first's start
+and end. Not adopted: two documents stored at once that pack the same cases could each
+miss the other's containments (capture takes no lock): with one worker that can happen
+only beside single events posted to `/epcis/events` at the same moment. `make run`
+starts one worker.
 """
 
 
@@ -258,6 +263,9 @@ def main() -> None:
     parser.add_argument(
         "--sustained", type=int, default=10, help="documents posted over HTTP, back to back"
     )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="db_worker processes for the HTTP part"
+    )
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
@@ -324,11 +332,14 @@ def main() -> None:
         _key, secret = accounts.do_create_api_key(org, "bench", role=User.Role.ADMIN)
         port, logs, tools = free_port(), Path(os.environ["TRUSTLABEL_VAR_DIR"]), BIN
         server_log, worker_log = logs / "gunicorn.log", logs / "worker.log"
-        worker = start(
-            [str(tools / "trustlabel"), "db_worker", "--queue-name", "*", "--no-reload",
-             "--no-startup-delay", "--interval", "0.1"],
-            worker_log,
-        )  # fmt: skip
+        workers = [
+            start(
+                [str(tools / "trustlabel"), "db_worker", "--queue-name", "*", "--no-reload",
+                 "--no-startup-delay", "--interval", "0.1"],
+                worker_log.with_suffix(f".{n}.log"),
+            )
+            for n in range(args.workers)
+        ]  # fmt: skip
         server = start(
             [str(tools / "gunicorn"), "trustlabel.wsgi", "--bind", f"127.0.0.1:{port}",
              "--workers", "2", "--log-level", "warning"],
@@ -337,17 +348,22 @@ def main() -> None:
         try:
             wait_for_port(port, server, server_log)
             time.sleep(2)  # the worker's Django set up too
-            if worker.poll() is not None:
-                sys.exit(f"db_worker exited at start:\n{worker_log.read_text()}")
+            for n, worker in enumerate(workers):
+                if worker.poll() is not None:
+                    log = worker_log.with_suffix(f".{n}.log").read_text()
+                    sys.exit(f"db_worker exited at start:\n{log}")
             started = time.time()
             ids = [post_document(port, secret, text) for text in batch]
             while CaptureJob.objects.filter(pk__in=ids, running=True).exists():
-                if worker.poll() is not None:
-                    sys.exit(f"db_worker exited:\n{worker_log.read_text()}")
+                for n, worker in enumerate(workers):
+                    if worker.poll() is not None:
+                        log = worker_log.with_suffix(f".{n}.log").read_text()
+                        sys.exit(f"db_worker exited:\n{log}")
                 time.sleep(0.05)
         finally:
             stop(server)
-            stop(worker)
+            for worker in workers:
+                stop(worker)
         jobs = CaptureJob.objects.filter(pk__in=ids)
         for job in jobs:
             assert job.success and job.stored_count == args.events, job.errors[:3]
@@ -410,10 +426,12 @@ def main() -> None:
     ):
         bare_seconds = capture(documents[args.documents : 2 * args.documents])
     empty_tables()
-    print(
-        f"sustained: {args.sustained} documents posted over HTTP while a db_worker stores them",
-        flush=True,
+    storers = (
+        "one `db_worker` stores them"
+        if args.workers == 1
+        else f"{args.workers} `db_worker` processes store them"
     )
+    print(f"sustained: {args.sustained} documents posted over HTTP while {storers}", flush=True)
     sustained_seconds, steady_seconds = sustained(documents[2 * args.documents :])
     capture_rate = captured / seconds
     bare_rate = captured / bare_seconds
@@ -433,7 +451,7 @@ def main() -> None:
         f"| the same without the logistics tables (`trace.logistics.Packing` and "
         f"`index_events`) | {bare_rate:,.0f} | {bare_seconds:.1f} |\n"
         f"| over HTTP ({args.sustained} documents posted back to back to gunicorn, 2 "
-        f"workers, while one `db_worker` stores them): from the first POST to the end of "
+        f"workers, while {storers}): from the first POST to the end of "
         f"the last job | {sustained_rate:,.0f} | {sustained_seconds:.1f} |\n"
         f"| the same, from the end of the first job to the end of the last (the rate the "
         f"worker keeps up, the queue filled) | {steady_rate:,.0f} | {steady_seconds:.1f} |\n"
@@ -443,7 +461,8 @@ def main() -> None:
     section = (
         f"{HEADING}\n\n"
         f"`.venv/bin/python bench/epcis_capture.py --documents {args.documents} "
-        f"--events {args.events} --sustained {args.sustained}`: EPCIS documents of "
+        f"--events {args.events} --sustained {args.sustained}"
+        f"{f' --workers {args.workers}' if args.workers != 1 else ''}`: EPCIS documents of "
         f"{args.events} events each (shipping and receiving ObjectEvents of 1 to 12 SGTINs, "
         f"AggregationEvents of 12 items into a case; {index_rows:,} index rows for "
         f"{captured:,} events), into PostgreSQL 15 (`synchronous_commit` on) on this 2-core "

@@ -32,8 +32,9 @@ def in_force(on_date: dt.date, prefix: str = "") -> Q:
     """Applications that are the current approved version with a certificate valid on
     `on_date`, as a filter (`prefix` leads from the queried model to the application):
     the conditions of `Certificate.state()` being VALID, in SQL."""
-    current = Q(**{f"{prefix}status": Application.Status.APPROVED})
-    current &= Q(**{f"{prefix}superseded_at__isnull": True})
+    current = Q(
+        **{f"{prefix}status": Application.Status.APPROVED, f"{prefix}superseded_at__isnull": True}
+    )
     return current & Certificate.in_state(
         Certificate.State.VALID, on_date, prefix=f"{prefix}certificate__"
     )

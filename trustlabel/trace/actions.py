@@ -58,9 +58,11 @@ class EventConflict(CaptureRefused):
     """An event with this ID and other content is stored already."""
 
 
+@transaction.atomic
 def do_capture_event(actor: Actor, event) -> tuple[Event, bool]:
     """One event (POST /epcis/events): the stored event, and whether it is new (False:
-    the same event was stored before)."""
+    the same event was stored before). Stored with what is derived from it (containments,
+    movements), in one transaction."""
     problems = event_problems(event)
     if problems:
         raise CaptureRefused(problems)

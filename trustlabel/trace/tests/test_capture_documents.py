@@ -13,7 +13,7 @@ import time
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from trustlabel import copying
 from trustlabel.accounts import actions as accounts
@@ -23,7 +23,7 @@ from trustlabel.catalog import actions as catalog
 from trustlabel.ledger.actions import canonical_json
 from trustlabel.ledger.models import Entry
 from trustlabel.ledger.records import trace_event_entries
-from trustlabel.trace import capture, logistics
+from trustlabel.trace import actions, capture, logistics
 from trustlabel.trace.actions import do_run_capture, do_start_capture
 from trustlabel.trace.identifiers import epc_key
 from trustlabel.trace.models import (
@@ -164,6 +164,10 @@ def test_the_copy_is_stopped_when_storing_stops(pipeline):
 
 @pytest.fixture
 def maker(db) -> Actor:
+    return make_maker()
+
+
+def make_maker() -> Actor:
     organisation = accounts.do_create_organisation(Organisation.Kind.ENTERPRISE, "示例电器")
     user = accounts.do_create_user("maker", organisation, role=User.Role.ADMIN, password=None)
     catalog.do_create_product(organisation, GTIN[1:], "变频空调")
@@ -489,3 +493,36 @@ def test_containments_derived_chunk_by_chunk_are_those_of_the_whole_document(
 
     assert chunk_by_chunk == sorted(Containment.objects.values_list(*columns))
     assert Containment.objects.filter(unpacked_at__isnull=False).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's advisory locks")
+def test_events_are_stored_one_capture_at_a_time(transactional_db, monkeypatch):
+    """A capture job and a single event each hold the lock from the start of storing to
+    their commit, what they derive included: another capture waits meanwhile."""
+    maker = make_maker()
+
+    def another_capture_may_start() -> bool:
+        other = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [capture.CAPTURE_LOCK])
+                (free,) = cursor.fetchone()
+                if free:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [capture.CAPTURE_LOCK])
+                return free
+        finally:
+            other.close()
+
+    seen = []
+    index_events = actions.index_events
+
+    def deriving(*args):
+        seen.append(another_capture_may_start())
+        return index_events(*args)
+
+    monkeypatch.setattr(actions, "index_events", deriving)
+    job = captured(maker, packing_line(6))
+    actions.do_capture_event(maker, {"@context": GS1_CONTEXT, **packing_line(1, day=2)[0]})
+
+    assert job.success is True and seen == [False, False]
+    assert another_capture_may_start()  # let go at each commit
