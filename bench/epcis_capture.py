@@ -327,9 +327,9 @@ def main() -> None:
     def sustained(batch: list[str]) -> tuple[float, float]:
         """Seconds from the first POST /epcis/capture to the end of the last capture job,
         the documents posted back to back to gunicorn (as in production: 2 workers)
-        while one db_worker (as `make run` starts it) stores them; and from the end of the
-        first job to the end of the last (the documents after the first, one after the
-        other as the worker takes them: the rate it keeps up)."""
+        while `--workers` db_worker processes (one, as `make run` starts, by default) store
+        them; and from the end of the first job to the end of the last (the documents
+        after the first, as the workers take them: the rate they keep up)."""
         _key, secret = accounts.do_create_api_key(org, "bench", role=User.Role.ADMIN)
         port, logs, tools = free_port(), Path(os.environ["TRUSTLABEL_VAR_DIR"]), BIN
         server_log, worker_log = logs / "gunicorn.log", logs / "worker.log"
