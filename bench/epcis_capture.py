@@ -332,15 +332,22 @@ def main() -> None:
         after the first, as the workers take them: the rate they keep up)."""
         _key, secret = accounts.do_create_api_key(org, "bench", role=User.Role.ADMIN)
         port, logs, tools = free_port(), Path(os.environ["TRUSTLABEL_VAR_DIR"]), BIN
-        server_log, worker_log = logs / "gunicorn.log", logs / "worker.log"
+        server_log = logs / "gunicorn.log"
+        worker_logs = [logs / f"worker.{n}.log" for n in range(args.workers)]
         workers = [
             start(
                 [str(tools / "trustlabel"), "db_worker", "--queue-name", "*", "--no-reload",
                  "--no-startup-delay", "--interval", "0.1"],
-                worker_log.with_suffix(f".{n}.log"),
+                log,
             )
-            for n in range(args.workers)
+            for log in worker_logs
         ]  # fmt: skip
+
+        def workers_alive(when: str) -> None:
+            for worker, log in zip(workers, worker_logs, strict=True):
+                if worker.poll() is not None:
+                    sys.exit(f"db_worker exited{when}:\n{log.read_text()}")
+
         server = start(
             [str(tools / "gunicorn"), "trustlabel.wsgi", "--bind", f"127.0.0.1:{port}",
              "--workers", "2", "--log-level", "warning"],
@@ -349,17 +356,11 @@ def main() -> None:
         try:
             wait_for_port(port, server, server_log)
             time.sleep(2)  # the worker's Django set up too
-            for n, worker in enumerate(workers):
-                if worker.poll() is not None:
-                    log = worker_log.with_suffix(f".{n}.log").read_text()
-                    sys.exit(f"db_worker exited at start:\n{log}")
+            workers_alive(" at start")
             started = time.time()
             ids = [post_document(port, secret, text) for text in batch]
             while CaptureJob.objects.filter(pk__in=ids, running=True).exists():
-                for n, worker in enumerate(workers):
-                    if worker.poll() is not None:
-                        log = worker_log.with_suffix(f".{n}.log").read_text()
-                        sys.exit(f"db_worker exited:\n{log}")
+                workers_alive("")
                 time.sleep(0.05)
         finally:
             stop(server)
