@@ -34,6 +34,8 @@ from unittest import mock
 import benchdb
 from benchdoc import write_section
 
+from trustlabel.trace.identifiers import check_digit
+
 DB_NAME = "trustlabel_bench_epcis"
 BIN = Path(sys.executable).parent  # the virtual environment's commands
 HEADING = "## EPCIS capture"
@@ -213,6 +215,12 @@ def sgtin(rng: random.Random) -> str:
     return f"https://id.gs1.org/01/06901234567892/21/{rng.randrange(10**19, 10**20)}"
 
 
+def sscc(rng: random.Random) -> str:
+    """A case's SSCC, with its check digit, as a packing line prints it."""
+    digits = str(rng.randrange(10**16, 10**17))
+    return f"https://id.gs1.org/00/{digits}{check_digit(digits)}"
+
+
 def make_document(rng: random.Random, events: int, day: int) -> dict:
     """A document as a packing line and its warehouse send it."""
     event_list = []
@@ -225,7 +233,7 @@ def make_document(rng: random.Random, events: int, day: int) -> dict:
                     "type": "AggregationEvent",
                     "eventTime": when,
                     "eventTimeZoneOffset": "+08:00",
-                    "parentID": f"https://id.gs1.org/00/{rng.randrange(10**16, 10**17)}{i % 10}",
+                    "parentID": sscc(rng),
                     "childEPCs": [sgtin(rng) for _ in range(12)],
                     "action": "ADD",
                     "bizStep": "packing",

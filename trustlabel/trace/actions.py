@@ -14,6 +14,7 @@ from trustlabel.accounts.access import Actor
 from trustlabel.accounts.models import Organisation
 from trustlabel.catalog.models import Lot
 from trustlabel.codes.models import LabelOrder
+from trustlabel.copying import write_bound
 from trustlabel.ledger import records as ledger
 
 from .capture import (
@@ -90,14 +91,16 @@ def do_start_capture(actor: Actor, document, behaviour: str, text: str | None = 
         raise CaptureRefused(problems)
     from .tasks import run_capture
 
-    job = CaptureJob.objects.create(
-        organisation=actor.organisation,
-        error_behaviour=behaviour,
-        document=text or json.dumps(document, ensure_ascii=False, separators=(",", ":")),
-        event_count=len(document["epcisBody"]["eventList"]),
-        errors=[p.as_dict() for p in problems],
-    )
-    transaction.on_commit(lambda: run_capture.enqueue(str(job.pk)))
+    with transaction.atomic():
+        job = CaptureJob.objects.create(
+            organisation=actor.organisation,
+            error_behaviour=behaviour,
+            event_count=len(document["epcisBody"]["eventList"]),
+            errors=[p.as_dict() for p in problems],
+        )
+        text = text or json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        write_bound(job, "document", text)
+        transaction.on_commit(lambda: run_capture.enqueue(str(job.pk)))
     return job
 
 

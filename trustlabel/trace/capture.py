@@ -363,6 +363,9 @@ class _Storing:
 
     def __init__(self, organisation: Organisation | None, job):
         self.organisation, self.job = organisation, job
+        # The columns every event of the capture shares, looked up once.
+        self.organisation_id = organisation.pk if organisation else None
+        self.job_id = job.pk if job else None
         self.now = timezone.now()
         self.outcome = Outcome()
         self.met: dict[tuple[str, bool], Prepared] = {}  # the first event of each key
@@ -490,11 +493,11 @@ class _Storing:
         """The COPYs of the events (with these ids), their index rows and their ledger
         entries, as (statement, text); the events go in the outcome. Python only: no
         query."""
-        rows, stored = [], []
+        rows, stored, alias = [], [], connection.alias
         for pk, event in zip(pks, events, strict=True):
             values, text = self._values(event)
             values["id"] = pk
-            stored.append(_loaded(values))
+            stored.append(_loaded(values, alias))
             self.outcome.epcs[pk] = event.epcs
             rows.append((*map(values.__getitem__, _EVENT_COLUMNS[:-1]), text))
         self.outcome.stored += stored
@@ -556,8 +559,8 @@ class _Storing:
             "biz_location": _place_key(_id_of(body.get("bizLocation"))),
             "body": body,
             "body_sha256": sha256,
-            "captured_by_id": self.organisation.pk if self.organisation else None,
-            "capture_id": self.job.pk if self.job else None,
+            "captured_by_id": self.organisation_id,
+            "capture_id": self.job_id,
         }
         return values, text
 
@@ -572,8 +575,8 @@ class _Storing:
         owners = self.owners
         rows = []
         for index, named in enumerate(gtins):
-            if self.organisation is not None:
-                rows.append((index, self.organisation.pk, EventParty.Reason.CAPTURED.value))
+            if self.organisation_id is not None:
+                rows.append((index, self.organisation_id, EventParty.Reason.CAPTURED.value))
             for organisation_id in sorted({owners[g] for g in named if g in owners}):
                 rows.append((index, organisation_id, EventParty.Reason.OWNER.value))
         return rows
@@ -585,14 +588,15 @@ def _gtins(event: Prepared) -> set[str]:
     return {k[len(_GTIN_PREFIX) :][:14] for k in names if k.startswith(_GTIN_PREFIX)}
 
 
-def _loaded(values: dict) -> Event:
-    """The Event of a row just stored, from its values by attribute name, as Django makes
-    one from a query's row but without Model.__init__, whose checks of each field cost
-    more, for a document's 10,000 events, than PostgreSQL takes to store them."""
+def _loaded(values: dict, alias: str) -> Event:
+    """The Event of a row just stored in the database `alias`, from its values by
+    attribute name, as Django makes one from a query's row but without Model.__init__,
+    whose checks of each field cost more, for a document's 10,000 events, than
+    PostgreSQL takes to store them."""
     event = Event.__new__(Event)
     event.__dict__.update(values)
     event._state = ModelState()
-    event._state.adding, event._state.db = False, connection.alias
+    event._state.adding, event._state.db = False, alias
     return event
 
 

@@ -143,8 +143,14 @@ def capture(request):
             _("The document is not valid; nothing was stored."),
             e.problems,
         )
-    job.refresh_from_db()  # the task may have run already (immediate backend)
+    # The task may have run already (immediate backend). Not the document, which is
+    # large and not shown.
+    job.refresh_from_db(fields=_JOB_STATE)
     return _json(documents.capture_job(job), 202, Location=f"/epcis/capture/{job.pk}", **_limits())
+
+
+# What capture_job() shows of a job.
+_JOB_STATE = ["created_at", "finished_at", "running", "success", "error_behaviour", "errors"]
 
 
 def _text(data: bytes) -> str | None:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from .identifiers import canonical
+from .identifiers import epc_key
 
 CONTEXT_FILE = Path(__file__).parent / "data" / "epcis" / "epcis-context.jsonld"
 
@@ -464,18 +464,29 @@ def _text(node: _Node) -> str:
 
 def _normalised(text: str) -> str:
     """CBV URNs as Web URIs, numbers without trailing zeros, GS1 keys as canonical links."""
+    if text.startswith(_GS1_LINKS) and "urn:epcglobal:cbv:" not in text:
+        return _gs1_normalised(text)  # most values: what the rest comes to for them
     if "urn:epcglobal:cbv:" in text:
         for urn, uri in _CBV_URNS:
             text = text.replace(urn, uri)
     text = _number(text)
     if not (text.startswith("urn:epc:") or text[:6].lower().startswith(("http:", "https:"))):
         return text  # neither an EPC URN nor a web URI: spare canonical() the attempt
+    return _gs1_normalised(text)
+
+
+_GS1_LINKS = ("https://id.gs1.org/", "urn:epc:id:")
+
+
+def _gs1_normalised(text: str) -> str:
+    """An EPC URN or web URI as its canonical GS1 Digital Link, or as it is if not a GS1
+    key (epc_key: a value met again is read once)."""
     try:
-        return canonical(text)
+        return epc_key(text)
     except ValueError:
-        # IdentifierError: not a GS1 key. identifiers.canonical also lets UnicodeDecodeError
-        # (bad %-escapes in a URN) and urlsplit's ValueError through for malformed values,
-        # which are not GS1 keys either.
+        # Besides IdentifierError (not a GS1 key, which epc_key answers), reading a key
+        # lets UnicodeDecodeError (bad %-escapes in a URN) and urlsplit's ValueError
+        # through for malformed values, which are not GS1 keys either.
         return text
 
 

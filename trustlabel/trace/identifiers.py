@@ -329,9 +329,25 @@ def _check_digit_right(key: str) -> bool:
     return key[-1] == check_digit(key[:-1])
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def canonical(s: str) -> str:
     """GCP-free matching key: the canonical DL (id.gs1.org, GTIN-14, no query)."""
+    key = _canonical_or_error(s)
+    if isinstance(key, IdentifierError):
+        raise IdentifierError(*key.args)
+    return key
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _canonical_or_error(s: str) -> str | IdentifierError:
+    """canonical(s), or why s is not a GS1 key: cached either way, so that a value met
+    again (in the event hash, then as an index key) is read once, whatever it is."""
+    try:
+        return _canonical(s)
+    except IdentifierError as error:
+        return error
+
+
+def _canonical(s: str) -> str:
     ready = _CANONICAL_ALREADY.fullmatch(s)
     if ready and _check_digit_right(ready[1] or ready[2]):
         return s
@@ -370,7 +386,5 @@ def for_output(
 def epc_key(value: str) -> str:
     """The key the repository indexes an identifier by: the canonical Digital Link of a GS1
     key (URN or link), any other URI as it is."""
-    try:
-        return canonical(value)
-    except IdentifierError:
-        return value
+    key = _canonical_or_error(value)
+    return value if isinstance(key, IdentifierError) else key

@@ -116,8 +116,9 @@ class _Packed:
 
 def time_order(event: Event) -> tuple:
     """Events in event-time order, then as stored. By time since the epoch: datetimes of
-    other offsets compare slowly."""
-    return event.event_time - _EPOCH, event.pk
+    other offsets compare slowly. By id rather than pk, a property that costs more than
+    the rest, for a document's events."""
+    return event.event_time - _EPOCH, event.id
 
 
 def index_aggregations(events: list[Event], epcs: dict[int, list]) -> None:
@@ -202,7 +203,7 @@ class Packing:
     def apply(self, steps: list[tuple]) -> None:
         """Apply (event, parent, children) steps, in event-time order."""
         for event, parent, children in steps:
-            at, order = event.event_time, time_order(event)
+            at, order, event_id = event.event_time, time_order(event), event.id
             self.redo |= self.last is not None and order < self.last
             self.last = order
             if event.action == "DELETE":
@@ -219,7 +220,7 @@ class Packing:
                 current = self.by_child.get(child)
                 if current is not None and current.packed_at <= at:
                     self._unpack(current, at)
-                row = _Packed(None, parent, child, at, event_id=event.pk)
+                row = _Packed(None, parent, child, at, event_id=event_id)
                 self.new.append(row)
                 self.by_child[child] = row
                 self.by_parent[parent][child] = row

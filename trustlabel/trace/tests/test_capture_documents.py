@@ -358,6 +358,18 @@ def test_rows_copied_as_text_come_back_as_they_were(db, child):
     assert list(Containment.objects.order_by("event_id").values_list(*columns)) == rows
 
 
+def test_a_waiting_document_is_kept_as_it_came(db, maker):
+    """The document of a capture job is sent to the database beside the statement
+    (copying.write_bound): every character arrives as it was."""
+    job = CaptureJob.objects.create(organisation=maker.organisation)
+    text = '{"q": "it\'s", "s": "back\\\\slash", "z": "%s ? $1 \\u0000 不可"}' + " " * 100_000
+
+    copying.write_bound(job, "document", text)
+
+    assert job.document == text
+    assert CaptureJob.objects.get(pk=job.pk).document == text
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL array")
 @pytest.mark.parametrize(
     "values",

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum import ean
 
+from trustlabel.trace import identifiers
 from trustlabel.trace.identifiers import (
     IdentifierError,
     UnknownCompanyPrefix,
@@ -142,6 +143,21 @@ def test_a_canonical_link_needs_its_check_digit_every_time():
     assert canonical(good) == good
     with pytest.raises(IdentifierError):
         canonical(good.replace("92/21/1", "93/21/1"))  # its check digit cached, this one wrong
+
+
+def test_a_value_that_is_not_a_key_is_read_once(monkeypatch):
+    """What is not a GS1 key is remembered as such: an invalid SSCC in an event is read
+    for its hash and then for its index key, and each reading cost 20 microseconds."""
+    identifiers._canonical_or_error.cache_clear()
+    readings = []
+    read = identifiers._canonical
+    monkeypatch.setattr(identifiers, "_canonical", lambda s: readings.append(s) or read(s))
+    bad = "https://id.gs1.org/00/106141412345678907"  # its check digit is 8
+    for _ in range(2):
+        with pytest.raises(IdentifierError, match="check digit"):
+            canonical(bad)
+        assert epc_key(bad) == bad
+    assert readings == [bad]
 
 
 @given(
