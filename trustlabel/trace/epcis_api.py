@@ -149,8 +149,10 @@ def capture(request):
     return _json(documents.capture_job(job), 202, Location=f"/epcis/capture/{job.pk}", **_limits())
 
 
-# What capture_job() shows of a job.
-_JOB_STATE = ["created_at", "finished_at", "running", "success", "error_behaviour", "errors"]
+# A job's fields but its document (large, and never shown).
+_JOB_STATE = [
+    f.attname for f in CaptureJob._meta.concrete_fields if f.name not in ("id", "document")
+]
 
 
 def _text(data: bytes) -> str | None:

@@ -6,7 +6,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from trustlabel.accounts.tests.roles import ROLES, headers_for
 from trustlabel.trace.models import CaptureJob, Event
@@ -76,6 +78,18 @@ def without_server_fields(event: dict, original: dict) -> dict:
     if "eventID" not in original:
         event.pop("eventID")
     return event
+
+
+def test_a_capture_is_answered_without_reading_its_document_back(world):
+    """The job is shown as it stands (the worker may have run already), not with the
+    document it waits with, which may be 8 MB."""
+    with CaptureQueriesContext(connection) as queries:
+        response = post(world.enterprise, "/epcis/capture", json.loads(DOCUMENTS[0].read_text()))
+
+    assert response.status_code == 202, response.content
+    assert response.json()["running"] is True
+    read = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and "capturejob" in q["sql"]]
+    assert read and not [sql for sql in read if '"document"' in sql]
 
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda path: path.stem)
