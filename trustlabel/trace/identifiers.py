@@ -333,18 +333,19 @@ def canonical(s: str) -> str:
     """GCP-free matching key: the canonical DL (id.gs1.org, GTIN-14, no query)."""
     key = _canonical_or_error(s)
     if isinstance(key, IdentifierError):
-        raise IdentifierError(*key.args)
+        raise type(key)(*key.args)  # a new one each time: a raised error keeps its frames
     return key
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _canonical_or_error(s: str) -> str | IdentifierError:
     """canonical(s), or why s is not a GS1 key: cached either way, so that a value met
-    again (in the event hash, then as an index key) is read once, whatever it is."""
+    again (in the event hash, then as an index key) is read once, whatever it is. The
+    error is kept without the frames it was raised in."""
     try:
         return _canonical(s)
     except IdentifierError as error:
-        return error
+        return type(error)(*error.args)
 
 
 def _canonical(s: str) -> str:

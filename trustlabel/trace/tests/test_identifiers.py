@@ -158,6 +158,7 @@ def test_a_value_that_is_not_a_key_is_read_once(monkeypatch):
             canonical(bad)
         assert epc_key(bad) == bad
     assert readings == [bad]
+    assert identifiers._canonical_or_error(bad).__traceback__ is None  # no frames kept
 
 
 @given(
