@@ -180,14 +180,25 @@ Tried that session and dropped, each measured against the forked copy in alterna
 - orjson to read documents: 0.037 s against 0.044 s for the json module for a document,
   and it turns integers beyond 64 bits into floats.
 
-The final code of that session, six runs of this command (the run recorded above is the
-last; none left out): one document at a time 5,217 / 4,150 / 4,240 / 4,399 / 4,900 /
+With these changes (commit 3937f65), six runs of this command, none left out: one
+document at a time 5,217 / 4,150 / 4,240 / 4,399 / 4,900 /
 5,379 events/s; over HTTP from the first POST 4,489 / 3,987 / 4,362 / 4,595 / 5,369 /
 5,160; as the worker keeps up 4,776 / 4,319 / 4,513 / 4,964 / 5,801 / 5,386; the COPY
 limit 12,569 / 8,471 / 10,109 / 9,154 / 11,617 / 12,607. Capture keeps to 41% to 49% of
 the COPY limit, and the limit itself follows the machine's pace: the goal is met when
 this machine runs at its quicker pace (two or three runs in six) and missed by up to a
 fifth when it runs slower, so it is not yet met with a margin.
+
+Then COPY's text sent a megabyte at a time (`copying.send_copies`) rather than whole:
+psycopg encodes what it is given at once, 15 MB for a document's events. Measured with
+bench/capture_cpu.py (CPU time, which the machine's pace moves less than wall time), the
+commit before and this one in alternation, five pairs of six documents, in events/s:
+4,375 / 4,238 / 4,377 / 4,025 / 4,391 against 5,082 / 4,594 / 4,509 / 4,134 / 4,590; CPU
+of the whole machine a document 3.25 / 3.37 / 3.28 / 3.57 / 3.30 s against 2.76 / 3.13 /
+3.14 / 3.46 / 3.06 s. The worker's page faults stayed at about 45,000 a document, so
+what it saves is not memory; probably PostgreSQL starts on a COPY before its whole text
+is encoded, and the thread sending it holds Python's lock for a megabyte at a time. The
+run recorded above is of this code.
 """
 
 

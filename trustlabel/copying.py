@@ -138,7 +138,13 @@ def send_copies(psycopg_connection, copies: list[tuple[str, str]]) -> None:
         for sql, text in copies:
             if text:
                 with cursor.copy(sql) as copy:
-                    copy.write(text)
+                    for start in range(0, len(text), _PIECE):
+                        copy.write(text[start : start + _PIECE])
+
+
+# COPY's text is sent a piece at a time: psycopg encodes what it is given whole, and a
+# document's events alone make 15 MB.
+_PIECE = 1 << 20
 
 
 class Copier:

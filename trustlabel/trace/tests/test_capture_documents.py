@@ -358,6 +358,23 @@ def test_rows_copied_as_text_come_back_as_they_were(db, child):
     assert list(Containment.objects.order_by("event_id").values_list(*columns)) == rows
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_rows_sent_in_pieces_come_back_whole(db, monkeypatch):
+    """COPY's text goes a piece at a time: pieces that split a line, an escape or a
+    character of several bytes in UTF-8 still store the rows as they were."""
+    monkeypatch.setattr(copying, "_PIECE", 3)
+    at = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
+    rows = [
+        ("urn:example:箱子", f"urn:example:{child}", at, None, pk)
+        for pk, child in enumerate(["瓶\\一", "tab\there", "二", "line\nbreak"], 1)
+    ]
+    columns = ["parent", "child", "packed_at", "unpacked_at", "event_id"]
+
+    copying.copy_now([copying.copy_text(Containment, columns, rows)])
+
+    assert list(Containment.objects.order_by("event_id").values_list(*columns)) == rows
+
+
 def test_a_waiting_document_is_kept_as_it_came(db, maker):
     """The document of a capture job is sent to the database beside the statement
     (copying.write_bound): every character arrives as it was."""

@@ -1,0 +1,136 @@
+"""Where a capture job's time goes, document by document: CPU time and page faults.
+
+    .venv/bin/python bench/capture_cpu.py [--documents 6] [--events 10000] [--no-helper]
+
+Drops and recreates the database `trustlabel_bench_capture_cpu` (PostgreSQL at
+127.0.0.1:5432, as in the CI) and captures `--documents` documents made as
+bench/epcis_capture.py makes them, one at a time, as POST /epcis/capture and the worker
+do. For each document: the wall time of the request and of the worker's run; the CPU
+time of this process (request and worker), of its forked copy (`trace.capture`'s
+hashing ahead), of PostgreSQL's backend (read from /proc) and of every process on the
+machine (/proc/stat: what the two cores spent); and the page faults of this process and
+of its forked copy. Linux only. `--no-helper`: the worker hashes everything itself.
+
+CPU time moves less than wall time with the machine's pace, so this is the measure to
+compare two versions of capture with, run in alternation (from a git worktree of the
+other version: `cd <worktree> && <this venv>/bin/python bench/capture_cpu.py`).
+Nothing is written to docs/benchmarks.md.
+"""
+
+import argparse
+import json
+import os
+import random
+import resource
+import time
+from pathlib import Path
+
+import benchdb
+from epcis_capture import make_document
+
+DB_NAME = "trustlabel_bench_capture_cpu"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """User and system CPU seconds of a process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def machine_cpu() -> float:
+    """CPU seconds every core has spent busy (not idle, not waiting for I/O)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / TICK
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def faults() -> tuple[int, int]:
+    """Minor page faults of this process and of its children that have ended."""
+    return (
+        resource.getrusage(resource.RUSAGE_SELF).ru_minflt,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--documents", type=int, default=6)
+    parser.add_argument("--events", type=int, default=10_000, help="events per document")
+    parser.add_argument("--no-helper", action="store_true", help="hash in the worker only")
+    args = parser.parse_args()
+    benchdb.recreate_database(DB_NAME)
+    benchdb.setup_django(
+        DB_NAME, "trustlabel-bench-cpu-", TRUSTLABEL_EPCIS_CAPTURE_LIMIT=str(args.events)
+    )
+    from django.core.management import call_command
+    from django.db import connection
+
+    from trustlabel.accounts import actions as accounts
+    from trustlabel.accounts.access import Actor
+    from trustlabel.accounts.models import Organisation, User
+    from trustlabel.catalog import actions as catalog
+    from trustlabel.trace import actions as trace
+    from trustlabel.trace import capture
+    from trustlabel.trace.models import CaptureJob, read_json
+
+    call_command("migrate", verbosity=0)
+    if args.no_helper:
+        capture.PIPELINE_FROM = args.events + 1
+    org = accounts.do_create_organisation(Organisation.Kind.ENTERPRISE, "基准测试电器有限公司")
+    user = accounts.do_create_user("bench", org, role=User.Role.ADMIN, password=None)
+    catalog.do_create_product(org, "6901234567892", "变频空调")
+    actor = Actor.of_user(user)
+    rng = random.Random(20261121)  # the documents of bench/epcis_capture.py
+    documents = [
+        json.dumps(make_document(rng, args.events, 1 + d % 28)) for d in range(args.documents)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+
+    print("seconds a document: wall (request, worker) | CPU: this process, forked copy, "
+          "PostgreSQL, the machine | page faults: this process, forked copy")  # fmt: skip
+    totals = [0.0] * 9
+    for text in documents:
+        faults_before = faults()
+        started, cpu = time.perf_counter(), time.process_time()
+        copy, database, machine = children_cpu(), process_cpu(backend), machine_cpu()
+        with capture.collector_paused():  # as POST /epcis/capture reads the request
+            document = read_json(text)
+        job = trace.do_start_capture(actor, document, CaptureJob.ErrorBehaviour.ROLLBACK, text)
+        requested = time.perf_counter()
+        trace.do_run_capture(str(job.pk))
+        ended = time.perf_counter()
+        faults_after = faults()
+        row = [
+            ended - started,
+            requested - started,
+            ended - requested,
+            time.process_time() - cpu,
+            children_cpu() - copy,
+            process_cpu(backend) - database,
+            machine_cpu() - machine,
+            faults_after[0] - faults_before[0],
+            faults_after[1] - faults_before[1],
+        ]
+        totals = [total + value for total, value in zip(totals, row, strict=True)]
+        print(format_row(row), flush=True)
+    means = [total / args.documents for total in totals]
+    print(f"{format_row(means)}  mean: {args.events / means[0]:,.0f} events/s")
+
+
+def format_row(row: list[float]) -> str:
+    wall, request, worker, own, copy, database, machine, own_faults, copy_faults = row
+    return (
+        f"{wall:5.2f} ({request:4.2f}, {worker:4.2f}) | {own:4.2f} {copy:4.2f} {database:4.2f} "
+        f"{machine:4.2f} | {own_faults:7,.0f} {copy_faults:7,.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
