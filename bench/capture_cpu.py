@@ -19,29 +19,15 @@ Nothing is written to docs/benchmarks.md.
 
 import argparse
 import json
-import os
 import random
 import resource
 import time
-from pathlib import Path
 
 import benchdb
+from benchproc import cpu_seconds, machine_cpu
 from epcis_capture import make_document
 
 DB_NAME = "trustlabel_bench_capture_cpu"
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def process_cpu(pid: int) -> float:
-    """User and system CPU seconds of a process, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def machine_cpu() -> float:
-    """CPU seconds every core has spent busy (not idle, not waiting for I/O)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(values) - values[3] - values[4]) / TICK
 
 
 def children_cpu() -> float:
@@ -99,7 +85,7 @@ def main() -> None:
     for text in documents:
         faults_before = faults()
         started, cpu = time.perf_counter(), time.process_time()
-        copy, database, machine = children_cpu(), process_cpu(backend), machine_cpu()
+        copy, database, machine = children_cpu(), cpu_seconds(backend)[0], machine_cpu()
         with capture.collector_paused():  # as POST /epcis/capture reads the request
             document = read_json(text)
         job = trace.do_start_capture(actor, document, CaptureJob.ErrorBehaviour.ROLLBACK, text)
@@ -113,7 +99,7 @@ def main() -> None:
             ended - requested,
             time.process_time() - cpu,
             children_cpu() - copy,
-            process_cpu(backend) - database,
+            cpu_seconds(backend)[0] - database,
             machine_cpu() - machine,
             faults_after[0] - faults_before[0],
             faults_after[1] - faults_before[1],

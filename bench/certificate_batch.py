@@ -44,6 +44,7 @@ from pathlib import Path
 
 import benchdb
 from benchdoc import write_section
+from benchproc import cpu_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "trustlabel_bench_certificates"
@@ -197,14 +198,6 @@ def build(actor, code: str, count: int, products_each: int, first: int = 0):
             for k in range(products_each)
         )
     return programme
-
-
-def cpu_seconds(pid: int) -> tuple[float, float]:
-    """CPU time (user and system) of a process, and of its children that have ended (the
-    batch's rendering processes end with the batch)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    tick = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
 
 
 def run_batch(actor, programme) -> dict:

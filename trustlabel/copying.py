@@ -46,19 +46,31 @@ def text_array(values) -> str:
     return '{"' + joined + '"}' if values else "{}"
 
 
+def bound_cursor(cursor_class=psycopg.Cursor):
+    """A Django cursor (health check, error wrapping, query logging) over a psycopg
+    cursor of `cursor_class` on the current connection, which binds parameters on the
+    server (PostgreSQL only): Django's own cursors there write every parameter into the
+    statement's text."""
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    cursor = cursor_class(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(cursor)
+    return connection.make_cursor(cursor)
+
+
 def write_bound(instance, field: str, value) -> None:
     """Set one field of a stored row in the database (and on the instance), the value
-    sent beside the statement for the server to bind, on PostgreSQL: Django's cursors
-    there write every parameter into the statement's text, which for the 8 MB document
-    of a capture job took 0.06 s more (docs/benchmarks.md, "EPCIS capture")."""
+    bound by the server on PostgreSQL (bound_cursor): written into the statement's text,
+    the 8 MB document of a capture job took 0.06 s more (docs/benchmarks.md, "EPCIS
+    capture")."""
     model = type(instance)
     setattr(instance, field, value)
     if connection.vendor != "postgresql":
         model.objects.filter(pk=instance.pk).update(**{field: value})
         return
     column = model._meta.get_field(field).column
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(
             f"UPDATE {model._meta.db_table} SET {column} = %s WHERE {model._meta.pk.column} = %s",  # noqa: S608
             [value, instance.pk],

@@ -362,8 +362,7 @@ class _Storing:
     one record time."""
 
     def __init__(self, organisation: Organisation | None, job):
-        self.organisation, self.job = organisation, job
-        # The columns every event of the capture shares, looked up once.
+        # The columns every event of the capture shares.
         self.organisation_id = organisation.pk if organisation else None
         self.job_id = job.pk if job else None
         self.now = timezone.now()
@@ -501,8 +500,8 @@ class _Storing:
             self.outcome.epcs[pk] = event.epcs
             rows.append((*map(values.__getitem__, _EVENT_COLUMNS[:-1]), text))
         self.outcome.stored += stored
-        nulls = 0 if self.organisation else len(rows)
-        nulls += 0 if self.job else len(rows)
+        nulls = 0 if self.organisation_id is not None else len(rows)
+        nulls += 0 if self.job_id is not None else len(rows)
         copies = [copy_text(Event, _EVENT_COLUMNS, rows, _event_line, backslashes=nulls)]
         copies += [
             copy_text(

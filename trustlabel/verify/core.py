@@ -29,6 +29,7 @@ from trustlabel.catalog.models import InspectionReport, Lot, Product
 from trustlabel.codes import codec
 from trustlabel.codes.keys import code_key_for_digit, damm_valid, serial_of
 from trustlabel.codes.models import LabelOrder
+from trustlabel.copying import bound_cursor
 from trustlabel.trace import diversion
 from trustlabel.trace.models import Commissioning, DiversionAlert, Recall
 
@@ -621,14 +622,8 @@ class _PreparingCursor(psycopg.Cursor):
 
 
 def _preparing_cursor():
-    """A Django cursor (health check, error wrapping, query logging) over a
-    `_PreparingCursor` of the current connection."""
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    cursor = _PreparingCursor(connection.connection)
-    if connection.queries_logged:
-        return connection.make_debug_cursor(cursor)
-    return connection.make_cursor(cursor)
+    """A Django cursor over a `_PreparingCursor` of the current connection."""
+    return bound_cursor(_PreparingCursor)
 
 
 # Unwatched, the statement goes straight to libpq through psycopg's `pq` interface: the

@@ -1,0 +1,17 @@
+"""What a benchmark reads of its processes from /proc (Linux)."""
+
+import os
+from pathlib import Path
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU time (user and system) of a process, and of its children that have ended."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
+
+
+def machine_cpu() -> float:
+    """CPU seconds every core has spent busy (not idle, not waiting for I/O)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
