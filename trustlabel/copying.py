@@ -4,8 +4,10 @@ strings as array parameters. What capture, the logistics tables and the ledger's
 of events need to keep up with a packing line (docs/benchmarks.md, "EPCIS capture")."""
 
 import contextlib
+import functools
 import queue
 import threading
+from concurrent.futures import Future
 
 import psycopg
 from django.db import connection
@@ -16,7 +18,7 @@ IN_TEXTS = "= ANY(%s::text[])"
 
 
 @contextlib.contextmanager
-def by_index():
+def by_index(cursor=None):
     """Queries (in the caller's transaction, on PostgreSQL) planned to read an index where
     the table has one: for thousands of keys looked up at once. Without statistics on
     the table (a new table, the rows a capture has just added, a server without
@@ -24,15 +26,17 @@ def by_index():
     whole table instead: after 80,000 events, 40 ms against 7 ms for 2,000 event IDs,
     measured, and growing with the table. Nothing is set outside a transaction (where
     SET LOCAL would not last) nor on SQLite; if a query fails, the transaction is rolled
-    back, and the setting with it."""
-    guided = connection.vendor == "postgresql" and connection.in_atomic_block
-    if guided:
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-    yield
-    if guided:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET enable_seqscan")
+    back, and the setting with it. `cursor`: a cursor of psycopg on a connection in a
+    transaction (see Copier.ask), for the queries made on it; else Django's connection."""
+    if cursor is None and not (connection.vendor == "postgresql" and connection.in_atomic_block):
+        yield
+        return
+    with contextlib.ExitStack() as stack:
+        if cursor is None:
+            cursor = stack.enter_context(connection.cursor())
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        yield
+        cursor.execute("RESET enable_seqscan")
 
 
 def text_array(values) -> str:
@@ -164,7 +168,11 @@ class Copier:
     the order given, while the caller goes on: the thread mostly waits for PostgreSQL,
     which does not hold Python's lock. The caller waits (wait()) before it uses the
     connection itself; the error of a COPY is raised there, and the COPYs after it are
-    not sent. Leaving with an exception, the COPYs not started are not sent."""
+    not sent. Leaving with an exception, the COPYs not started are not sent.
+
+    Queries can be put in the same line (ask()): those that the next COPYs do not depend
+    on, asked before them, run as soon as the COPYs sent earlier are done, so that
+    PostgreSQL goes from one statement to the next without waiting for the caller."""
 
     def __init__(self):
         self._queue: queue.Queue = queue.Queue()
@@ -188,7 +196,16 @@ class Copier:
     def send(self, copies: list[tuple[str, str]]) -> None:
         self._raise()
         if copies:
-            self._queue.put(copies)
+            self._queue.put((functools.partial(send_copies, copies=copies), None))
+
+    def ask(self, question) -> Future:
+        """question(psycopg connection), run by the thread after what was sent and asked
+        before: its answer, or its error, in the Future. A question after a COPY that
+        failed is not asked: its Future holds that COPY's error."""
+        self._raise()
+        answer = Future()
+        self._queue.put((question, answer))
+        return answer
 
     def wait(self) -> None:
         self._queue.join()
@@ -199,12 +216,20 @@ class Copier:
             raise self._error
 
     def _run(self) -> None:
-        while (copies := self._queue.get()) is not None:
+        while (item := self._queue.get()) is not None:
+            work, answer = item
             try:
-                if self._error is None and not self._stopped:
-                    send_copies(self._connection, copies)
+                if self._error is not None or self._stopped:
+                    if answer is not None:
+                        answer.set_exception(self._error or RuntimeError("capture stopped"))
+                    continue
+                result = work(self._connection)
+                if answer is not None:
+                    answer.set_result(result)
             except BaseException as e:  # raised in the caller's thread
                 self._error = e
+                if answer is not None:
+                    answer.set_exception(e)
             finally:
                 self._queue.task_done()
         self._queue.task_done()

@@ -50,6 +50,7 @@ from .logistics import (
     Packing,
     containments_copy,
     index_aggregations,
+    open_containments,
     packing_keys,
     packing_steps,
     parent_and_children,
@@ -382,6 +383,7 @@ class _Storing:
             yield
             return
         self.packing = Packing()
+        _event_sequence()  # looked up (once) while the connection is this thread's
         with Copier() as self.copier:
             yield
             self.copier.send(self.unsent)
@@ -408,30 +410,53 @@ class _Storing:
         self.packing, self.outcome.packed = None, True
 
     def add(self, events: list[Prepared], indexes) -> None:
-        """Stores the events not stored yet; `indexes` name them in conflicts. On
-        PostgreSQL, what needs no query is worked out before this thread takes the
-        connection back from the copier: the database is the slower side, and would
-        wait meanwhile."""
+        """Stores the events not stored yet; `indexes` name them in conflicts.
+
+        On PostgreSQL, what the chunk needs from the database (events stored before,
+        product owners, open containments, ids) is asked in one go, and the COPYs of the
+        chunk before are sent right behind the question: PostgreSQL answers as soon as
+        the COPYs before are done and goes on to the next at once, while this thread
+        makes the chunk's rows. Nothing asked depends on the chunk before's rows: its
+        repeats are found here (_first) and its containments are in self.packing."""
         first = self._first(events, indexes)
         if connection.vendor != "postgresql":
-            self.outcome.stored += self._created(self._not_stored(first))
+            new = self._not_stored(first, _stored_already(_event_ids(first)))
+            self.outcome.stored += self._created(new)
             return
         gtins = {event.key: _gtins(event) for _, event in first}
-        packed = None
+        unknown = set().union(*gtins.values()) - self.looked_up
+        packed = (set(), set())
         if self.packing is not None:
-            packed = packing_keys(_aggregations([event for _, event in first]))
-        if self.copier is not None:
-            self.copier.wait()  # the connection is this thread's again
-        new = self._not_stored(first)
-        parties = self._parties(new, [gtins[event.key] for event in new])
-        pks = _event_pks(len(new))
-        if packed is not None:
-            self.packing.read(*packed)  # those of events stored already too: no harm
+            packed = self.packing.unread(*packing_keys(_aggregations([e for _, e in first])))
+        question = functools.partial(
+            _look_up,
+            event_ids=text_array(_event_ids(first)),
+            products=_owners_query(unknown),
+            packed=packed,
+            count=len(first),
+            sequence=_event_sequence(),
+        )
         if self.copier is None:
-            copy_now(self._copies(new, pks, parties))
+            connection.ensure_connection()
+            found = question(connection.connection)
         else:
+            answer = self.copier.ask(question)
             self.copier.send(self.unsent)
-            self.unsent = self._copies(new, pks, parties)
+            self.unsent = []
+            found = answer.result()
+        self.owners.update(found.owners)
+        self.looked_up |= unknown
+        if found.stored and self.copier is not None:
+            self.copier.wait()  # the connection is this thread's again
+        new = self._not_stored(first, _events_by_key(found.stored))
+        parties = self._parties([gtins[event.key] for event in new])
+        if self.packing is not None:
+            self.packing.take(found.containments)  # those of events stored already too: no harm
+        copies = self._copies(new, found.pks[: len(new)], parties)
+        if self.copier is None:
+            copy_now(copies)
+        else:
+            self.unsent = copies
 
     def _first(self, events: list[Prepared], indexes) -> list[tuple[int, Prepared]]:
         """(index, event) of the events met first in this capture, each once. Repeats of
@@ -445,10 +470,10 @@ class _Storing:
                 self.outcome.conflicts.append(_conflict(index, event))
         return list(first.values())
 
-    def _not_stored(self, first: list[tuple[int, Prepared]]) -> list[Prepared]:
-        """The events (see _first) not stored before. Those stored before go in the
-        outcome: as stored already with the same content, else as conflicts."""
-        existing = _stored_already({event.body["eventID"] for _, event in first})
+    def _not_stored(self, first: list[tuple[int, Prepared]], existing: dict) -> list[Prepared]:
+        """The events (see _first) not stored before (`existing`: those stored before, by
+        key). Those stored before go in the outcome: as stored already with the same
+        content, else as conflicts."""
         rows = []
         for index, event in first:
             stored = existing.get(event.key)
@@ -467,7 +492,13 @@ class _Storing:
         PostgreSQL)."""
         if not events:
             return []
-        parties = self._parties(events, [_gtins(event) for event in events])
+        gtins = [_gtins(event) for event in events]
+        unknown = set().union(*gtins) - self.looked_up
+        if unknown:
+            products = Product.objects.filter(gtin__in=unknown)
+            self.owners.update(products.values_list("gtin", "organisation_id"))
+            self.looked_up |= unknown
+        parties = self._parties(gtins)
         stored = [Event(**self._values(event)[0]) for event in events]
         Event.objects.bulk_create(stored, batch_size=2000)
         rows = [
@@ -563,14 +594,10 @@ class _Storing:
         }
         return values, text
 
-    def _parties(self, events: list[Prepared], gtins: list[set[str]]) -> list[tuple]:
+    def _parties(self, gtins: list[set[str]]) -> list[tuple]:
         """(event's position, organisation id, reason): who may see each event. Whoever
-        captured it, and the owners of the products it names (`gtins`, by event)."""
-        unknown = set().union(*gtins) - self.looked_up
-        if unknown:
-            products = Product.objects.filter(gtin__in=unknown)
-            self.owners.update(products.values_list("gtin", "organisation_id"))
-            self.looked_up |= unknown
+        captured it, and the owners of the products it names (`gtins`, by event; their
+        owners looked up already)."""
         owners = self.owners
         rows = []
         for index, named in enumerate(gtins):
@@ -579,6 +606,66 @@ class _Storing:
             for organisation_id in sorted({owners[g] for g in named if g in owners}):
                 rows.append((index, organisation_id, EventParty.Reason.OWNER.value))
         return rows
+
+
+@dataclass(slots=True)
+class _Found:
+    """What storing a chunk looks up in the database (see _look_up)."""
+
+    stored: list[int]  # the ids of events stored before under the chunk's event IDs
+    owners: list[tuple[str, int]]  # (GTIN, organisation id) of the products asked for
+    containments: list  # the open containments asked for (logistics.Packing.unread)
+    # Ids from the events' sequence, one for each event of the chunk: those found stored
+    # before leave theirs unused (a sequence has gaps anyway).
+    pks: list[int]
+
+
+def _look_up(
+    psycopg_connection,
+    event_ids: str,
+    products: tuple | None,
+    packed: tuple,
+    count: int,
+    sequence: str,
+) -> _Found:
+    """What a chunk needs from the database (PostgreSQL), on a connection of psycopg in
+    the capture's transaction (by the Copier's thread, or this one's): the events
+    stored under these event IDs (text_array), the owners of products (a query and its
+    parameters, or None), the open containments of (children, parents), and `count` new
+    ids from the events' `sequence`. Keys go as one array parameter: Django takes longer
+    to build an IN list of thousands of parameters than PostgreSQL takes to answer."""
+    with psycopg_connection.cursor() as cursor:
+        with by_index(cursor):
+            cursor.execute(
+                f"SELECT id FROM {Event._meta.db_table} WHERE event_id {IN_TEXTS}",  # noqa: S608
+                [event_ids],
+            )
+            stored = [pk for (pk,) in cursor.fetchall()]
+            containments = open_containments(*packed, cursor=cursor) if any(packed) else []
+        owners = []
+        if products is not None:
+            cursor.execute(*products)
+            owners = cursor.fetchall()
+        pks = []
+        if count:
+            cursor.execute(
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
+            )
+            pks = [pk for (pk,) in cursor.fetchall()]
+    return _Found(stored, owners, containments, pks)
+
+
+def _owners_query(gtins: set[str]) -> tuple | None:
+    """The query (statement, parameters) of the owners of the products with these GTINs,
+    as (GTIN, organisation id); None without GTINs."""
+    if not gtins:
+        return None
+    products = Product.objects.filter(gtin__in=sorted(gtins)).values_list("gtin", "organisation_id")
+    return products.query.sql_with_params()
+
+
+def _event_ids(first: list[tuple[int, Prepared]]) -> set[str]:
+    return {event.body["eventID"] for _, event in first}
 
 
 def _gtins(event: Prepared) -> set[str]:
@@ -614,19 +701,16 @@ def _aggregations(events: list[Prepared]) -> list[tuple[str, str, list[str]]]:
 
 def _stored_already(event_ids: set[str]) -> dict[tuple[str, bool], Event]:
     """The events stored under these IDs, by (event ID, declares an error)."""
-    if connection.vendor == "postgresql" and event_ids:
-        # One array parameter: Django takes longer to build an IN list of thousands of
-        # parameters than PostgreSQL takes to answer, and nearly always nothing is found.
-        # Given as text (text_array).
-        with connection.cursor() as cursor, by_index():
-            cursor.execute(
-                f"SELECT id FROM {Event._meta.db_table} WHERE event_id {IN_TEXTS}",  # noqa: S608
-                [text_array(event_ids)],
-            )
-            found = Event.objects.filter(pk__in=[pk for (pk,) in cursor.fetchall()])
-    else:
-        found = Event.objects.filter(event_id__in=event_ids)
-    return {(e.event_id, e.declares_error): e for e in found}
+    return _by_key(Event.objects.filter(event_id__in=event_ids))
+
+
+def _events_by_key(pks: list[int]) -> dict[tuple[str, bool], Event]:
+    """The events with these ids (nearly always none), by (event ID, declares an error)."""
+    return _by_key(Event.objects.filter(pk__in=pks)) if pks else {}
+
+
+def _by_key(events) -> dict[tuple[str, bool], Event]:
+    return {(e.event_id, e.declares_error): e for e in events}
 
 
 # An event's row, as _event_line writes it: its stored form (the body as text) last.
@@ -673,18 +757,6 @@ def _event_line(row: tuple) -> str:
 def _epc_line(row: tuple) -> str:
     """An EventEPC's line of COPY's text (see copy_text)."""
     return f"{row[0]}\t{row[1]}\t{row[2]}\t{row[3]}\n"
-
-
-def _event_pks(count: int) -> list[int]:
-    """Ids for `count` new events from the table's sequence, so that their index rows
-    can name them before they are stored."""
-    if not count:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [_event_sequence(), count]
-        )
-        return [pk for (pk,) in cursor.fetchall()]
 
 
 @functools.cache

@@ -191,10 +191,20 @@ class Packing:
 
     def read(self, children: set[str], parents: set[str]) -> None:
         """Read the open containments of these children and parents, those not read yet."""
+        self.take(open_containments(*self.unread(children, parents)))
+
+    def unread(self, children: set[str], parents: set[str]) -> tuple[set[str], set[str]]:
+        """Those of these children and parents whose open containments are not read yet,
+        taken as read from now on: the caller looks them up (open_containments) and gives
+        what it found to take()."""
         children, parents = children - self.children_read, parents - self.parents_read
         self.children_read |= children
         self.parents_read |= parents
-        for row in _open_containments(children, parents):
+        return children, parents
+
+    def take(self, rows: list[_Packed]) -> None:
+        """Open containments read (see unread), those not taken before."""
+        for row in rows:
             if row.pk not in self.read_pks:
                 self.read_pks.add(row.pk)
                 self.by_child[row.child] = row
@@ -259,30 +269,38 @@ class Packing:
                 )
 
 
-def _open_containments(children: set[str], parents: set[str]) -> list[_Packed]:
-    """The containments not yet unpacked of these children and parents."""
+def open_containments(children: set[str], parents: set[str], cursor=None) -> list[_Packed]:
+    """The containments not yet unpacked of these children and parents. `cursor`: a
+    cursor of psycopg on a connection in a transaction on PostgreSQL, guided by_index()
+    by the caller (see Copier.ask); else Django's connection."""
+    if cursor is None:
+        with connection.cursor() as cursor, by_index():
+            return _containments_found(children, parents, cursor, connection.vendor)
+    return _containments_found(children, parents, cursor, "postgresql")
+
+
+def _containments_found(children: set[str], parents: set[str], cursor, vendor: str) -> list:
     table = Containment._meta.db_table
     found = {}
     for column, keys in (("child", sorted(children)), ("parent", sorted(parents))):
         if not keys:
             continue
-        with connection.cursor() as cursor, by_index():
-            if connection.vendor == "postgresql":
-                # One array parameter: no statement with tens of thousands of placeholders.
-                chunks = [(IN_TEXTS, [text_array(keys)])]
-            else:
-                chunks = [
-                    (f"IN ({', '.join(['%s'] * len(part))})", part)
-                    for part in (keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK))
-                ]
-            for condition, params in chunks:
-                cursor.execute(
-                    f"SELECT id, parent, child, packed_at FROM {table} "  # noqa: S608
-                    f"WHERE unpacked_at IS NULL AND {column} {condition}",
-                    params,
-                )
-                for pk, parent, child, packed_at in cursor.fetchall():
-                    found[pk] = _Packed(pk, parent, child, _aware(packed_at))
+        if vendor == "postgresql":
+            # One array parameter: no statement with tens of thousands of placeholders.
+            chunks = [(IN_TEXTS, [text_array(keys)])]
+        else:
+            chunks = [
+                (f"IN ({', '.join(['%s'] * len(part))})", part)
+                for part in (keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK))
+            ]
+        for condition, params in chunks:
+            cursor.execute(
+                f"SELECT id, parent, child, packed_at FROM {table} "  # noqa: S608
+                f"WHERE unpacked_at IS NULL AND {column} {condition}",
+                params,
+            )
+            for pk, parent, child, packed_at in cursor.fetchall():
+                found[pk] = _Packed(pk, parent, child, _aware(packed_at))
     return list(found.values())
 
 

@@ -375,6 +375,53 @@ def test_rows_sent_in_pieces_come_back_whole(db, monkeypatch):
     assert list(Containment.objects.order_by("event_id").values_list(*columns)) == rows
 
 
+def _containments_copy(*children: str) -> list[tuple[str, str]]:
+    at = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
+    rows = [("urn:example:case", child, at, None, pk) for pk, child in enumerate(children, 1)]
+    return [
+        copying.copy_text(
+            Containment, ["parent", "child", "packed_at", "unpacked_at", "event_id"], rows
+        )
+    ]
+
+
+def _children_stored(psycopg_connection) -> list[str]:
+    with psycopg_connection.cursor() as cursor:
+        cursor.execute("SELECT child FROM trace_containment ORDER BY child")
+        return [child for (child,) in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_the_copier_answers_questions_in_line_with_its_copies(db):
+    """A question put to the copier is asked after what was sent before it and before
+    what is sent after it, on the same connection (so in the same transaction)."""
+    with transaction.atomic(), copying.Copier() as copier:
+        copier.send(_containments_copy("urn:example:a"))
+        first = copier.ask(_children_stored)
+        copier.send(_containments_copy("urn:example:b"))
+        second = copier.ask(_children_stored)
+        assert first.result(timeout=10) == ["urn:example:a"]
+        assert second.result(timeout=10) == ["urn:example:a", "urn:example:b"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_a_question_after_a_failed_copy_gets_its_error(db):
+    """A COPY fails: the question after it is not asked, and its answer is the COPY's
+    error, as is leaving the copier."""
+    asked = []
+    with (
+        pytest.raises(Exception, match="trace_nowhere") as left,
+        transaction.atomic(),
+        copying.Copier() as copier,
+    ):
+        copier.send([("COPY trace_nowhere (x) FROM STDIN", "1\n")])
+        answer = copier.ask(asked.append)
+        with pytest.raises(Exception, match="trace_nowhere") as answered:
+            answer.result(timeout=10)
+    assert asked == []
+    assert answered.value is left.value
+
+
 def test_a_waiting_document_is_kept_as_it_came(db, maker):
     """The document of a capture job is sent to the database beside the statement
     (copying.write_bound): every character arrives as it was."""
