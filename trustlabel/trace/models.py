@@ -143,6 +143,8 @@ class Event(models.Model):
         related_name="+",
         db_constraint=False,
     )
+    # Without an index either: nothing looks events up by their capture job (jobs are
+    # not deleted), and each index costs a capture some 2% (docs/benchmarks.md).
     capture = models.ForeignKey(
         CaptureJob,
         null=True,
@@ -150,6 +152,7 @@ class Event(models.Model):
         on_delete=models.SET_NULL,
         related_name="events",
         db_constraint=False,
+        db_index=False,
     )
 
     class Meta:
