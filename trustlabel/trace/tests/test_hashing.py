@@ -378,12 +378,33 @@ def test_it_writes_boolean_sensor_values_as_the_reference_does():
         # 1.9.3 crashes here and silently drops the event.
         ("2005-04-03T20:33:31.9996-06:00", "2005-04-04T02:33:32.000Z"),
         ("2019-12-31T23:59:59.99951+00:00", "2020-01-01T00:00:00.000Z"),
+        # Without rounding, only the date, hour and minute move (read once a minute).
+        ("2026-11-22T07:59:59.5+08:00", "2026-11-21T23:59:59.500Z"),
+        ("2026-03-01T05:30:00+05:45", "2026-02-28T23:45:00.000Z"),
+        ("2024-02-29T23:30:01.01-00:30", "2024-03-01T00:00:01.010Z"),
+        ("9999-12-31T23:59:59.999z", "9999-12-31T23:59:59.999Z"),
     ],
 )
 def test_it_writes_timestamps_in_utc_milliseconds_rounded_half_up(written, hashed):
     assert prehash(small_event(eventTime=written)).startswith(
         f"eventType=ObjectEventeventTime={hashed}eventTimeZoneOffset="
     )
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2026-11-22T23:59:60Z",  # a leap second: no datetime has one
+        "2026-11-22T24:00:00+08:00",
+        "2026-02-29T08:00:00+08:00",
+        "2026-11-22T08:00:00+24:00",
+        "0001-01-01T00:00:00.000+08:00",  # before the first instant there is
+        "9999-12-31T23:59:59.000-01:00",  # after the last
+    ],
+)
+def test_a_timestamp_that_is_no_instant_has_no_hash(written):
+    with pytest.raises(ValueError, match="not a valid timestamp"):
+        event_hash_id(small_event(eventTime=written))
 
 
 def test_it_refuses_an_infinite_number():
