@@ -12,6 +12,19 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
 
 
 def machine_cpu() -> float:
-    """CPU seconds every core has spent busy (not idle, not waiting for I/O)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    """CPU seconds every core has spent busy (not idle, not waiting for I/O; time taken
+    by the hypervisor, steal, counts as busy)."""
+    values = _cores()
     return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def stolen_cpu() -> float:
+    """CPU seconds, every core, that the hypervisor gave to other machines while this one
+    had work to run (steal): on a shared host, the reason the same run goes slower."""
+    return _cores()[7] / os.sysconf("SC_CLK_TCK")
+
+
+def _cores() -> list[int]:
+    """The times of /proc/stat's "cpu" line: user, nice, system, idle, iowait, irq,
+    softirq, steal, ..."""
+    return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]

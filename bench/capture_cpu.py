@@ -1,6 +1,7 @@
 """Where a capture job's time goes, document by document: CPU time and page faults.
 
     .venv/bin/python bench/capture_cpu.py [--documents 6] [--events 10000] [--no-helper]
+                                          [--timeline]
 
 Drops and recreates the database `trustlabel_bench_capture_cpu` (PostgreSQL at
 127.0.0.1:5432, as in the CI) and captures `--documents` documents made as
@@ -11,6 +12,11 @@ hashing ahead), of PostgreSQL's backend (read from /proc) and of every process o
 machine (/proc/stat: what the two cores spent); and the page faults of this process and
 of its forked copy. Linux only. `--no-helper`: the worker hashes everything itself.
 
+`--timeline`: for the last document, when each step ran (the worker's chunks, the
+lookups and COPYs on the connection, deriving the logistics tables), and how long the
+connection sat idle between its statements while the document was stored, that is
+PostgreSQL waiting for the worker.
+
 CPU time moves less than wall time with the machine's pace, so this is the measure to
 compare two versions of capture with, run in alternation (from a git worktree of the
 other version: `cd <worktree> && <this venv>/bin/python bench/capture_cpu.py`).
@@ -18,10 +24,14 @@ Nothing is written to docs/benchmarks.md.
 """
 
 import argparse
+import contextlib
+import itertools
 import json
 import random
 import resource
+import threading
 import time
+from unittest import mock
 
 import benchdb
 from benchproc import cpu_seconds, machine_cpu
@@ -48,6 +58,7 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=6)
     parser.add_argument("--events", type=int, default=10_000, help="events per document")
     parser.add_argument("--no-helper", action="store_true", help="hash in the worker only")
+    parser.add_argument("--timeline", action="store_true", help="the last document's steps")
     args = parser.parse_args()
     benchdb.recreate_database(DB_NAME)
     benchdb.setup_django(
@@ -90,7 +101,9 @@ def main() -> None:
             document = read_json(text)
         job = trace.do_start_capture(actor, document, CaptureJob.ErrorBehaviour.ROLLBACK, text)
         requested = time.perf_counter()
-        trace.do_run_capture(str(job.pk))
+        last = text is documents[-1]
+        with timeline(requested) if args.timeline and last else contextlib.nullcontext() as steps:
+            trace.do_run_capture(str(job.pk))
         ended = time.perf_counter()
         faults_after = faults()
         row = [
@@ -108,6 +121,56 @@ def main() -> None:
         print(format_row(row), flush=True)
     means = [total / args.documents for total in totals]
     print(f"{format_row(means)}  mean: {args.events / means[0]:,.0f} events/s")
+    if args.timeline:
+        print_timeline(steps)
+
+
+@contextlib.contextmanager
+def timeline(start: float):
+    """The steps of a capture job run inside, timed: (seconds from `start`, thread, step,
+    "begins" or "ends")."""
+    from trustlabel import copying
+    from trustlabel.trace import actions, capture
+
+    steps = []
+
+    def timed(owner, name: str, step: str):
+        original = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            thread = threading.current_thread().name
+            steps.append((time.perf_counter() - start, thread, step, "begins"))
+            try:
+                return original(*args, **kwargs)
+            finally:
+                steps.append((time.perf_counter() - start, thread, step, "ends"))
+
+        return mock.patch.object(owner, name, wrapper)
+
+    with (
+        timed(actions, "store_document", "store the document"),
+        timed(capture._Storing, "add", "a chunk: its lookups asked, its rows made"),
+        timed(capture, "_look_up", "lookups"),
+        timed(copying, "send_copies", "COPYs"),
+        timed(capture._Storing, "_packed", "containments written back"),
+        timed(actions, "index_events", "index_events"),
+    ):
+        yield steps
+
+
+def print_timeline(steps: list[tuple]) -> None:
+    """The steps, and the connection's idle time between its statements (the lookups and
+    COPYs) while the document was stored."""
+    print("\nthe last document, seconds from the end of its request:")
+    for at, thread, step, edge in steps:
+        print(f"{at:6.3f}  {thread:10} {step} {edge}")
+    on_connection = [(at, edge) for at, _, step, edge in steps if step in ("lookups", "COPYs")]
+    idle = sum(
+        begin - end
+        for (end, was), (begin, now) in itertools.pairwise(on_connection)
+        if was == "ends" and now == "begins"
+    )
+    print(f"the connection idle between its statements while storing: {idle:.2f} s")
 
 
 def format_row(row: list[float]) -> str:

@@ -33,6 +33,7 @@ from unittest import mock
 
 import benchdb
 from benchdoc import write_section
+from benchproc import stolen_cpu
 
 from trustlabel.trace.identifiers import check_digit
 
@@ -197,8 +198,45 @@ commit before and this one in alternation, five pairs of six documents, in event
 of the whole machine a document 3.25 / 3.37 / 3.28 / 3.57 / 3.30 s against 2.76 / 3.13 /
 3.14 / 3.46 / 3.06 s. The worker's page faults stayed at about 45,000 a document, so
 what it saves is not memory; probably PostgreSQL starts on a COPY before its whole text
-is encoded, and the thread sending it holds Python's lock for a megabyte at a time. The
-run recorded above is of this code.
+is encoded, and the thread sending it holds Python's lock for a megabyte at a time. Its
+recorded run: 4,717 events/s one at a time, 4,794 as the worker keeps up, COPY 9,606.
+
+Then (2026-11-22, 04:15 to 05:30 UTC, a new machine, slower: this command's COPY limit
+at 6,043 to 7,235 events/s, against 8,471 to 12,607 before). Before the changes below,
+one at a time 3,483 events/s, 51% of COPY; with them 3,512 (49%) and 3,347 (55%, the
+run recorded above). bench/capture_cpu.py --timeline showed where the wall
+time of a document went besides CPU: between one chunk's COPYs and the next chunk's,
+PostgreSQL sat idle 0.06 to 0.19 s, 0.4 to 0.6 s a document, because the worker asked
+for the next chunk's lookups only once the COPYs were done. The lookups now go through
+the copier's thread (`copying.Copier.ask`), in line behind the COPYs before, and the
+chunk's COPYs right behind them: the connection idles 0.11 to 0.20 s a document, mostly
+before the first COPY. PostgreSQL's CPU for each table, COPYing two documents' rows into
+empty copies of the tables with and without their indexes (seven runs, medians, a
+document): events 0.48 s (0.145 without indexes), EPC index rows 0.415 (0.085; the hash
+index alone 0.29), containments 0.255 (0.075), parties 0.11 (0.015), ledger entries
+0.175 (0.06): the indexes are 1.05 s of 1.43 s. Two indexes were dropped: the events'
+by capture job, which nothing reads (0.02 s), and the ledger entries' NULL positions
+while they wait to be integrated (0.035 s). The event hash moves a timestamp to UTC by
+its minute, looked up once a document: 3 microseconds against 9 (the forked copy's CPU
+0.91 to 0.99 s a document against 0.98 to 1.06). bench/capture_cpu.py, the commit
+before these and after them in alternation, four pairs: 2,849 / 3,059 / 2,904 / 3,079
+against 2,879 / 2,912 / 3,288 / 2,598 events/s, no difference it can tell: the same
+code's documents took 2.9 to 4.6 s each in one run, and the hypervisor took up to 29% of
+the cores' time for other machines at times (steal, now reported above).
+
+Tried that session and dropped: Python's thread switch interval at 0.5 ms instead of
+5 ms during capture, so that the copier's thread gets Python's lock back sooner (three
+pairs: 2,921 / 3,299 / 2,737 against 2,833 / 3,411 / 3,013 events/s); marshal instead of
+pickle between the forked copy and the worker (57 ms against 92 ms a document to write
+and read, 0.7% of its CPU). Note that this benchmark's shipping and receiving events
+name a location of no organisation of the platform, so they make no movements: the
+logistics tables it measures are the containments.
+
+Where the rest would come from: some 30,000 of a document's 81,000 EPC index rows are
+aggregation children that `Containment` holds too (0.15 s of PostgreSQL's time a
+document, less an index of containments by event, about 0.045 s, for the queries that
+would then read children from there); the events' nine indexes (0.3 s), of which the
+EPCIS query needs the time, step, disposition and place ones.
 """
 
 
@@ -210,7 +248,10 @@ class NoPacking:
     def read(self, *args) -> None:
         pass
 
-    apply = finish = read
+    apply = finish = take = read
+
+    def unread(self, *args) -> tuple[set, set]:
+        return set(), set()
 
     def made(self) -> list:
         return []
@@ -333,6 +374,7 @@ def main() -> None:
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
+    started, stolen_before = time.monotonic(), stolen_cpu()
     benchdb.recreate_database(DB_NAME)
     benchdb.setup_django(
         DB_NAME, "trustlabel-bench-epcis-", TRUSTLABEL_EPCIS_CAPTURE_LIMIT=str(args.events)
@@ -504,6 +546,8 @@ def main() -> None:
     sustained_rate = args.sustained * args.events / sustained_seconds
     steady_rate = (args.sustained - 1) * args.events / steady_seconds
 
+    stolen = (stolen_cpu() - stolen_before) / ((time.monotonic() - started) * os.cpu_count())
+
     def met(rate: float) -> str:
         return "met" if rate >= 5000 else "not met"
 
@@ -533,7 +577,8 @@ def main() -> None:
         f"{captured:,} events), into PostgreSQL 15 (`synchronous_commit` on) on this 2-core "
         f"machine, each part from empty tables after a checkpoint; measured "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average "
-        f"{load_before:.1f} before it started; one at a time at "
+        f"{load_before:.1f} before it started, {stolen:.1%} of the cores' time taken by "
+        f"the hypervisor for other machines during it (steal); one at a time at "
         f"{capture_rate / copy_rate:.0%} of COPY:\n\n{table}\n"
         f"Goal: at least 5,000 events/s: in this run {met(capture_rate)} one document at a "
         f"time, {met(steady_rate)} as the worker keeps up behind HTTP ({met(bare_rate)} "
