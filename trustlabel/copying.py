@@ -221,7 +221,7 @@ class Copier:
             try:
                 if self._error is not None or self._stopped:
                     if answer is not None:
-                        answer.set_exception(self._error or RuntimeError("capture stopped"))
+                        answer.set_exception(self._error or RuntimeError("the copier has stopped"))
                     continue
                 result = work(self._connection)
                 if answer is not None:
