@@ -203,26 +203,27 @@ recorded run: 4,717 events/s one at a time, 4,794 as the worker keeps up, COPY 9
 
 Then (2026-11-22, 04:15 to 05:30 UTC, a new machine, slower: this command's COPY limit
 at 6,043 to 7,235 events/s, against 8,471 to 12,607 before). Before the changes below,
-one at a time 3,483 events/s, 51% of COPY; with them 3,512 (49%) and 3,347 (55%, the
-run recorded above). bench/capture_cpu.py --timeline showed where the wall
-time of a document went besides CPU: between one chunk's COPYs and the next chunk's,
-PostgreSQL sat idle 0.06 to 0.19 s, 0.4 to 0.6 s a document, because the worker asked
-for the next chunk's lookups only once the COPYs were done. The lookups now go through
-the copier's thread (`copying.Copier.ask`), in line behind the COPYs before, and the
-chunk's COPYs right behind them: the connection idles 0.11 to 0.20 s a document, mostly
-before the first COPY. PostgreSQL's CPU for each table, COPYing two documents' rows into
-empty copies of the tables with and without their indexes (seven runs, medians, a
-document): events 0.48 s (0.145 without indexes), EPC index rows 0.415 (0.085; the hash
-index alone 0.29), containments 0.255 (0.075), parties 0.11 (0.015), ledger entries
-0.175 (0.06): the indexes are 1.05 s of 1.43 s. Two indexes were dropped: the events'
-by capture job, which nothing reads (0.02 s), and the ledger entries' NULL positions
-while they wait to be integrated (0.035 s). The event hash moves a timestamp to UTC by
-its minute, looked up once a document: 3 microseconds against 9 (the forked copy's CPU
-0.91 to 0.99 s a document against 0.98 to 1.06). bench/capture_cpu.py, the commit
-before these and after them in alternation, four pairs: 2,849 / 3,059 / 2,904 / 3,079
-against 2,879 / 2,912 / 3,288 / 2,598 events/s, no difference it can tell: the same
-code's documents took 2.9 to 4.6 s each in one run, and the hypervisor took up to 29% of
-the cores' time for other machines at times (steal, now reported above).
+one at a time 3,483 events/s, 51% of COPY; with them 3,512 (49%) and 3,347 (55%, the run
+recorded above). bench/capture_cpu.py --timeline showed where the wall time of a
+document went besides CPU: between one chunk's COPYs and the next chunk's, PostgreSQL
+sat idle 0.06 to 0.19 s, 0.4 to 0.6 s a document, because the worker asked for the next
+chunk's lookups only once the COPYs were done. The lookups now go through the copier's
+thread (`copying.Copier.ask`), in line behind the COPYs before, and the chunk's COPYs
+right behind them: the connection idles 0.11 to 0.20 s a document, mostly before the
+first COPY. PostgreSQL's CPU for each table, COPYing two documents' rows into empty
+copies of the tables with and without their indexes (seven runs, medians, a document;
+bench/index_cost.py does it index by index): events 0.48 s (0.145 without indexes), EPC
+index rows 0.415 (0.085; the hash index alone 0.29), containments 0.255 (0.075), parties
+0.11 (0.015), ledger entries 0.175 (0.06): the indexes are 1.05 s of 1.43 s. Two indexes
+were dropped: the events' by capture job, which nothing reads (0.02 s), and the ledger
+entries' NULL positions while they wait to be integrated (0.035 s). The event hash moves
+a timestamp to UTC by its minute, looked up once a document: 3 microseconds against 9
+(the forked copy's CPU 0.91 to 0.99 s a document against 0.98 to 1.06).
+bench/capture_cpu.py, the commit before these and after them in alternation, four pairs:
+2,849 / 3,059 / 2,904 / 3,079 against 2,879 / 2,912 / 3,288 / 2,598 events/s, no
+difference it can tell: the same code's documents took 2.9 to 4.6 s each in one run, and
+the hypervisor took up to 29% of the cores' time for other machines at times (steal, now
+reported above).
 
 Tried that session and dropped: Python's thread switch interval at 0.5 ms instead of
 5 ms during capture, so that the copier's thread gets Python's lock back sooner (three
