@@ -21,11 +21,12 @@ from benchproc import cpu_seconds
 
 DB_NAME = "trustlabel_bench_capture_cpu"
 # The tables capture writes, and how their rows belong to the first events.
+_FIRST_EVENTS = "(SELECT id FROM trace_event ORDER BY id LIMIT %(events)s)"
 TABLES = {
-    "trace_event": "id IN (SELECT id FROM trace_event ORDER BY id LIMIT %(events)s)",
-    "trace_eventepc": "event_id IN (SELECT id FROM trace_event ORDER BY id LIMIT %(events)s)",
-    "trace_containment": ("event_id IN (SELECT id FROM trace_event ORDER BY id LIMIT %(events)s)"),
-    "trace_eventparty": "event_id IN (SELECT id FROM trace_event ORDER BY id LIMIT %(events)s)",
+    "trace_event": f"id IN {_FIRST_EVENTS}",
+    "trace_eventepc": f"event_id IN {_FIRST_EVENTS}",
+    "trace_containment": f"event_id IN {_FIRST_EVENTS}",
+    "trace_eventparty": f"event_id IN {_FIRST_EVENTS}",
     "ledger_entry": (
         "kind = 'trace_event' AND id IN "
         "(SELECT id FROM ledger_entry WHERE kind = 'trace_event' ORDER BY id LIMIT %(events)s)"

@@ -424,7 +424,7 @@ class _Storing:
             self.outcome.stored += self._created(new)
             return
         gtins = {event.key: _gtins(event) for _, event in first}
-        unknown = set().union(*gtins.values()) - self.looked_up
+        unknown = self._unknown(gtins.values())
         packed = (set(), set())
         if self.packing is not None:
             packed = self.packing.unread(*packing_keys(_aggregations([e for _, e in first])))
@@ -445,7 +445,6 @@ class _Storing:
             self.unsent = []
             found = answer.result()
         self.owners.update(found.owners)
-        self.looked_up |= unknown
         if found.stored and self.copier is not None:
             self.copier.wait()  # the connection is this thread's again
         new = self._not_stored(first, _events_by_key(found.stored))
@@ -493,11 +492,9 @@ class _Storing:
         if not events:
             return []
         gtins = [_gtins(event) for event in events]
-        unknown = set().union(*gtins) - self.looked_up
-        if unknown:
+        if unknown := self._unknown(gtins):
             products = Product.objects.filter(gtin__in=unknown)
             self.owners.update(products.values_list("gtin", "organisation_id"))
-            self.looked_up |= unknown
         parties = self._parties(gtins)
         stored = [Event(**self._values(event)[0]) for event in events]
         Event.objects.bulk_create(stored, batch_size=2000)
@@ -593,6 +590,13 @@ class _Storing:
             "capture_id": self.job_id,
         }
         return values, text
+
+    def _unknown(self, gtins) -> set[str]:
+        """The GTINs among these sets whose products' owners are not looked up yet, taken
+        as looked up from now on (the caller looks them up)."""
+        unknown = set().union(*gtins) - self.looked_up
+        self.looked_up |= unknown
+        return unknown
 
     def _parties(self, gtins: list[set[str]]) -> list[tuple]:
         """(event's position, organisation id, reason): who may see each event. Whoever

@@ -523,17 +523,15 @@ def _utc_milliseconds(text: str) -> str:
         raise ValueError(f"{text!r} is not a timestamp with seconds and a UTC offset")
     date, time, fraction, offset = match.groups()
     offset = "+00:00" if offset in ("Z", "z") else offset
-    exact = fraction is None or len(fraction) <= 3
     try:
-        if exact and time[6:8] < "60":
+        if fraction is None or len(fraction) <= 3:
             # Nothing to round, and an offset is whole minutes: only the date, hour and
             # minute change; the seconds and milliseconds stay as written.
+            if time[6:8] >= "60":
+                raise ValueError("no such second")
             minute = _utc_minute(date, time[:5], offset)
             return f"{minute}{time[5:]}.{(fraction or '').ljust(3, '0')}Z"
-        if exact:
-            millis = int((fraction or "").ljust(3, "0"))
-        else:
-            millis = (Decimal(f"0.{fraction}") * 1000).quantize(Decimal(1), ROUND_HALF_UP)
+        millis = (Decimal(f"0.{fraction}") * 1000).quantize(Decimal(1), ROUND_HALF_UP)
         moment = datetime.fromisoformat(f"{date}T{time}{offset}").astimezone(UTC)
         moment += timedelta(milliseconds=int(millis))
     except (ValueError, OverflowError) as error:
