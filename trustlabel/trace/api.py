@@ -20,6 +20,7 @@ from trustlabel.verify.models import Channel
 from trustlabel.verify.wording import TOO_MANY_ATTEMPTS
 
 from . import actions
+from .capture import identifier_keys
 from .diversion import visible_alerts
 from .forms import ScanForm
 from .labels import label_of
@@ -154,7 +155,7 @@ class EventRefOut(Schema):
 
     @staticmethod
     def resolve_epcs(obj) -> list[str]:
-        return sorted({row.epc for row in obj.epcs.all()})
+        return sorted({key for _, key in identifier_keys(obj.body)})
 
 
 @logistics_router.post("/logistics/scans", response={201: EventRefOut}, summary="Record a scan")

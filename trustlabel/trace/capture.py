@@ -53,6 +53,7 @@ from .logistics import (
     open_containments,
     packing_keys,
     packing_steps,
+    packs,
     parent_and_children,
     time_order,
 )
@@ -75,6 +76,7 @@ _EPC_FIELDS = (
     ("outputEPCList", EventEPC.Role.OUTPUT.value),
 )
 _PARENT = EventEPC.Role.PARENT.value
+_CHILD = EventEPC.Role.CHILD.value
 _QUANTITY_FIELDS = (
     ("quantityList", EventQuantity.Role.QUANTITY.value),
     ("childQuantityList", EventQuantity.Role.CHILD.value),
@@ -129,7 +131,7 @@ def prepare(event: dict, context=None) -> Prepared:
     came in one and has none, so that its extension fields keep their meaning on their
     own) and an event ID (the CBV hash when it had none)."""
     body = _with_context(event, context)
-    return _identified(body, event_hash_id(body), _epc_keys(body), _quantity_keys(body))
+    return _identified(body, event_hash_id(body), identifier_keys(body), _quantity_keys(body))
 
 
 def _with_context(event: dict, context) -> dict:
@@ -501,7 +503,7 @@ class _Storing:
         rows = [
             EventEPC(event=e, position=i, epc=k, role=r)
             for e, p in zip(stored, events, strict=True)
-            for i, (r, k) in enumerate(p.epcs)
+            for i, r, k in _indexed_epcs(p)
         ]
         EventEPC.objects.bulk_create(rows, batch_size=5000)
         rows = [
@@ -538,7 +540,7 @@ class _Storing:
                 [
                     (pk, position, key, role)
                     for pk, e in zip(pks, events, strict=True)
-                    for position, (role, key) in enumerate(e.epcs)
+                    for position, role, key in _indexed_epcs(e)
                 ],
                 _epc_line,
             ),
@@ -676,6 +678,16 @@ def _gtins(event: Prepared) -> set[str]:
     """The GTINs of the products an event names."""
     names = [key for _, key in event.epcs] + [q[1] for q in event.quantities]
     return {k[len(_GTIN_PREFIX) :][:14] for k in names if k.startswith(_GTIN_PREFIX)}
+
+
+def _indexed_epcs(event: Prepared) -> list[tuple[int, str, str]]:
+    """(position, role, key) of the identifiers an event names that EventEPC holds: all
+    but the children an AggregationEvent packs, which Containment holds (see
+    logistics.packs)."""
+    keys = event.epcs
+    if packs(event.body.get("type"), event.body.get("action"), keys):
+        return [(i, role, key) for i, (role, key) in enumerate(keys) if role != _CHILD]
+    return [(i, role, key) for i, (role, key) in enumerate(keys)]
 
 
 def _loaded(values: dict, alias: str) -> Event:
@@ -827,7 +839,7 @@ def _id_of(value) -> str:
     return value.get("id", "") if isinstance(value, dict) else ""
 
 
-def _epc_keys(body: dict) -> list[tuple[str, str]]:
+def identifier_keys(body: dict) -> list[tuple[str, str]]:
     """(role, key) of each instance-level identifier the event names."""
     keys = [
         (role, epc_key(epc))

@@ -25,6 +25,7 @@ from .actions import CaptureRefused, EventConflict, do_capture_event, do_start_c
 from .capture import collector_paused
 from .models import (
     CaptureJob,
+    Containment,
     Event,
     EventEPC,
     EventParty,
@@ -55,6 +56,8 @@ def visible_events(actor: Actor):
     if actor.is_distributor:
         shipped_here = Movement.objects.filter(destination=actor.organisation).values("epc")
         seen |= Q(pk__in=EventEPC.objects.filter(epc__in=shipped_here).values("event_id"))
+        # and those that pack it (logistics.packs)
+        seen |= Q(pk__in=Containment.objects.filter(child__in=shipped_here).values("event_id"))
     return Event.objects.filter(seen)
 
 

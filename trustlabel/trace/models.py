@@ -177,7 +177,9 @@ class Event(models.Model):
 
 
 class EventEPC(models.Model):
-    """An instance-level identifier an event names, by its canonical key (identifiers.py).
+    """An instance-level identifier an event names, by its canonical key (identifiers.py),
+    but for the children an AggregationEvent ADD packs in its parent: those are its
+    containments (Containment, logistics.packs), looked up there.
 
     With a hash index on the key (KeyIndex) and no id of its own: a document of 10,000
     events names some 80,000 identifiers, and PostgreSQL stores them in less than half
@@ -350,10 +352,11 @@ class Containment(models.Model):
     child = models.CharField(max_length=400)
     packed_at = models.DateTimeField()
     unpacked_at = models.DateTimeField(null=True, blank=True)
-    # Without a database constraint (see Event.captured_by), nor an index: nothing looks
-    # containments up by event (events are not deleted).
+    # The event that packed the child: the children an AggregationEvent ADD packs have
+    # no EventEPC rows, so what an event names is found here too (logistics.packs).
+    # Without a database constraint (see Event.captured_by).
     event = models.ForeignKey(
-        Event, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+        Event, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
 
     class Meta:

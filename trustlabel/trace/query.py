@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from .capture import parse_time
 from .identifiers import IdentifierError, epc_key, urn_to_dl
-from .models import Event, EventEPC, EventQuantity, EventType
+from .models import Containment, Event, EventEPC, EventQuantity, EventType
 from .vocabulary import short_cbv
 
 DEFAULT_PER_PAGE = 30
@@ -112,11 +112,19 @@ def _conditions(params: dict[str, str]) -> Q:
             column, normal = _EQUAL_FILTERS[name]
             condition &= Q(**{f"{column}__in": [normal(v) for v in values]})
         elif name in _EPC_MATCHES:
-            condition &= Q(
-                pk__in=EventEPC.objects.filter(
-                    _key_matches("epc", values), role__in=_EPC_MATCHES[name]
-                ).values("event_id")
+            roles = _EPC_MATCHES[name]
+            naming = Q(
+                pk__in=EventEPC.objects.filter(_key_matches("epc", values), role__in=roles).values(
+                    "event_id"
+                )
             )
+            if "child" in roles:  # the children an AggregationEvent packs: logistics.packs
+                naming |= Q(
+                    pk__in=Containment.objects.filter(_key_matches("child", values)).values(
+                        "event_id"
+                    )
+                )
+            condition &= naming
         else:
             condition &= Q(
                 pk__in=EventQuantity.objects.filter(
@@ -172,20 +180,21 @@ def epcs_page(events: QuerySet, params: dict[str, str]) -> tuple[list[str], str 
             _("Unknown query parameters: %(names)s.") % {"names": ", ".join(sorted(unknown))}
         )
     per_page = _per_page(params.get("perPage"))
-    rows = (
-        EventEPC.objects.filter(event__in=events)
-        .order_by("epc")
-        .values_list("epc", flat=True)
-        .distinct()
-    )
+    after = None
     if token := params.get("nextPageToken"):
         try:
-            rows = rows.filter(epc__gt=signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE))
+            after = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
         except signing.BadSignature as e:
             raise QueryParameterError(
                 _("nextPageToken: not a token of this query, or expired.")
             ) from e
-    found = list(rows[: per_page + 1])
+    # The identifiers the events name (EventEPC) and the children they pack (Containment,
+    # see logistics.packs), in one order of the database's.
+    named = EventEPC.objects.filter(event__in=events).values_list("epc", flat=True)
+    packed = Containment.objects.filter(event__in=events).values_list("child", flat=True)
+    if after is not None:
+        named, packed = named.filter(epc__gt=after), packed.filter(child__gt=after)
+    found = list(named.union(packed).order_by("epc")[: per_page + 1])
     following = (
         signing.dumps(found[per_page - 1], salt=TOKEN_SALT) if len(found) > per_page else None
     )

@@ -200,9 +200,16 @@ def test_it_stores_a_document_with_all_its_index_rows(maker, pipeline):
         assert event.body_sha256 == hashlib.sha256(canonical_json(event.body).encode()).hexdigest()
         assert event.captured_by_id == maker.organisation.pk
     assert len({e.record_time for e in stored}) == 1  # one capture, one record time
-    epcs = sum(len(e.get("childEPCs", e.get("epcList", []))) + ("parentID" in e) for e in events)
+    # The items each event names, but those it packs in a case: those are containments.
+    epcs = sum(len(e.get("epcList", [])) + ("parentID" in e) for e in events)
     assert EventEPC.objects.filter(event__capture=job).count() == epcs
     assert EventEPC.objects.filter(event__capture=job, role="parent").count() == 20
+    packed = {(e.event_time, c) for e in stored for c in e.body.get("childEPCs", [])}
+    assert {
+        (e.event_time, c.child)
+        for c in Containment.objects.all()
+        for e in [stored.get(pk=c.event_id)]
+    } == packed
     assert EventQuantity.objects.filter(event__capture=job, uom="KGM").count() == 20
     # Captured by the maker, and the maker's product named by every event.
     parties = EventParty.objects.filter(event__capture=job)
@@ -222,13 +229,13 @@ def test_identifiers_are_indexed_in_the_order_the_event_names_them(maker, pipeli
 
     for event in Event.objects.filter(capture=job):
         rows = list(event.epcs.order_by("position"))
-        assert [r.position for r in rows] == list(range(len(rows)))
-        assert [(r.role, r.epc) for r in rows] == capture._epc_keys(event.body)
-    item = events[3]["childEPCs"][3]
+        keys = list(enumerate(capture.identifier_keys(event.body)))
+        if event.event_type == "AggregationEvent":  # the children it packs: containments
+            keys = [(i, (role, key)) for i, (role, key) in keys if role != "child"]
+        assert [(r.position, (r.role, r.epc)) for r in rows] == keys
+    item = events[7]["epcList"][1]
     named = EventEPC.objects.filter(epc__in=[item, "urn:example:none"])
-    assert [(e.role, e.position, e.event.body["childEPCs"][3]) for e in named] == [
-        ("child", 3, item)
-    ]
+    assert [(e.role, e.position, e.event.body["epcList"][1]) for e in named] == [("epc", 1, item)]
 
 
 @pytest.mark.parametrize(
@@ -564,7 +571,7 @@ def test_containments_derived_chunk_by_chunk_are_those_of_the_whole_document(
     Containment.objects.exclude(event__capture=earlier).delete()
     Containment.objects.update(unpacked_at=None)
     stored = Event.objects.filter(capture=job)
-    keys = {e.pk: capture._epc_keys(e.body) for e in stored}
+    keys = {e.pk: capture.identifier_keys(e.body) for e in stored}
     logistics.index_aggregations(sorted(stored, key=logistics.time_order), keys)
 
     assert chunk_by_chunk == sorted(Containment.objects.values_list(*columns))

@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from trustlabel.accounts.tests.roles import ROLES, headers_for
+from trustlabel.trace.identifiers import check_digit
 from trustlabel.trace.models import CaptureJob, Event
 from trustlabel.trace.schema import query_document_problems
 
@@ -246,6 +247,68 @@ def test_queries_match_vocabulary_and_keys_in_any_spelling(world, capture):
     assert {e["eventTime"][:10] for e in timed} == {"2005-04-04"}
     typed = found(get(world.enterprise, "/epcis/eventTypes/ObjectEvent/events"))
     assert len(typed) == COMMISSIONED + 4
+
+
+def _sscc(n: int) -> str:
+    digits = f"10614141{n:09d}"
+    return f"https://id.gs1.org/00/{digits}{check_digit(digits)}"
+
+
+# Children of every kind of event: those an AggregationEvent ADD packs are kept as its
+# containments, the others as identifiers named; queries must not tell the difference.
+ITEMS = [f"https://id.gs1.org/01/10614141073464/21/P{n}" for n in range(5)]
+CASE, PALLET = _sscc(1), _sscc(2)
+NAMING = [
+    {"type": "AggregationEvent", "action": "ADD", "parentID": CASE, "childEPCs": ITEMS[:2]},
+    {"type": "AggregationEvent", "action": "DELETE", "parentID": CASE, "childEPCs": [ITEMS[1]]},
+    {"type": "AggregationEvent", "action": "OBSERVE", "parentID": CASE, "childEPCs": ITEMS[:1]},
+    {"type": "AggregationEvent", "action": "ADD", "childEPCs": [ITEMS[2]]},  # no parent
+    {"type": "AggregationEvent", "action": "ADD", "parentID": PALLET, "childEPCs": [CASE]},
+    {"type": "AssociationEvent", "action": "ADD", "parentID": PALLET, "childEPCs": ITEMS[:1]},
+    {"type": "ObjectEvent", "action": "OBSERVE", "epcList": [ITEMS[1], ITEMS[4]]},
+    {"type": "TransformationEvent", "inputEPCList": ITEMS[:1], "outputEPCList": [ITEMS[3]]},
+]
+FIELDS_OF = {  # the EPCIS fields each MATCH_ parameter looks at
+    "MATCH_epc": ("epcList", "childEPCs"),
+    "MATCH_parentID": ("parentID",),
+    "MATCH_inputEPC": ("inputEPCList",),
+    "MATCH_outputEPC": ("outputEPCList",),
+    "MATCH_anyEPC": ("epcList", "childEPCs", "inputEPCList", "outputEPCList", "parentID"),
+}
+
+
+def test_every_match_finds_the_children_packed_as_the_others(world, capture):
+    events = [
+        {**e, "eventTime": f"2026-11-22T08:00:0{i}Z", "eventTimeZoneOffset": "+08:00"}
+        for i, e in enumerate(NAMING)
+    ]
+    capture(world.enterprise, {**example("Example_9.6.1-ObjectEvent.jsonld"),
+                               "epcisBody": {"eventList": events}})  # fmt: skip
+    for name, fields in FIELDS_OF.items():
+        for value in [*ITEMS, CASE, PALLET, "urn:epc:idpat:sgtin:0614141.107346.*"]:
+            every_item = value.startswith("urn:epc:idpat:")  # the pattern of ITEMS' GTIN
+            expected = {
+                i
+                for i, e in enumerate(events)
+                for field in fields
+                if field in e
+                for key in ([e[field]] if field == "parentID" else e[field])
+                if (key in ITEMS if every_item else key == value)
+            }
+            answer = found(get(world.association, "/epcis/events", data={name: value}))
+            got = {int(e["eventTime"][18]) for e in answer}  # its index, its second
+            assert got == expected, (name, value)
+    listed = get(world.association, "/epcis/epcs", data={"perPage": "1000"}).json()["member"]
+    assert {*ITEMS[:4], CASE, PALLET} <= set(listed)
+    assert len(listed) == len(set(listed))
+    # Page by page, in the database's order, with the packed children among the others.
+    paged, url, data = [], "/epcis/epcs", {"perPage": "2"}
+    while url:
+        response = get(world.association, url, data=data)
+        paged += response.json()["member"]
+        link = response.get("Link")
+        url, data = (link[1 : link.index(">")], None) if link else (None, None)
+    assert paged == listed
 
 
 def test_it_pages_with_a_next_page_token(world, capture):

@@ -3,6 +3,7 @@ its case and pallet, and who it was shipped to."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -11,10 +12,11 @@ from trustlabel.accounts.access import Actor
 from trustlabel.accounts.models import Organisation, User
 from trustlabel.trace import actions as trace
 from trustlabel.trace.documents import GS1_CONTEXT
+from trustlabel.trace.epcis_api import visible_events
 from trustlabel.trace.identifiers import check_digit
 from trustlabel.trace.labels import label_epc, label_of
 from trustlabel.trace.logistics import containers, label_history, last_destination
-from trustlabel.trace.models import EventParty, MovedLot
+from trustlabel.trace.models import EventEPC, EventParty, MovedLot
 from trustlabel.trace.scanned import read_scanned
 
 
@@ -79,6 +81,41 @@ def test_a_shipment_counts_units_per_lot_and_shows_the_distributor_the_event(wor
     assert EventParty.objects.filter(
         event=shipped, organisation=world.distributor.organisation, reason="destination"
     ).exists()
+
+
+def test_a_distributor_sees_what_was_shipped_to_it_packed_further(
+    world, shipped, second_distributor
+):
+    """An event that names what was shipped to a distributor is the distributor's to see,
+    also when it names it as a child it packs (kept as a containment, not an identifier
+    named)."""
+    packing = {
+        "@context": [GS1_CONTEXT],
+        "type": "AggregationEvent",
+        "action": "ADD",
+        "parentID": sscc(500),
+        "childEPCs": [sscc(100)],
+        "eventTime": "2026-11-23T08:00:00+08:00",
+        "eventTimeZoneOffset": "+08:00",
+    }
+    event, _ = trace.do_capture_event(world.outsider.actor, packing)
+
+    assert not EventEPC.objects.filter(event=event, role="child").exists()
+    assert visible_events(world.distributor.actor).filter(pk=event.pk).exists()
+    assert not visible_events(second_distributor).filter(pk=event.pk).exists()
+
+
+def test_a_pack_scan_answers_with_the_case_and_what_it_packed(world):
+    items = [item(world, i) for i in range(3)]
+    response = Client().post(
+        "/api/v1/logistics/scans",
+        {"step": "pack", "labels": items, "parent": sscc(7)},
+        content_type="application/json",
+        headers=world.enterprise.api_headers(),
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["epcs"] == sorted([*items, sscc(7)])
 
 
 def test_a_distributor_receives_and_ships_on_part_of_it(world, shipped, second_distributor):
