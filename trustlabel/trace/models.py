@@ -354,9 +354,12 @@ class Containment(models.Model):
     unpacked_at = models.DateTimeField(null=True, blank=True)
     # The event that packed the child: the children an AggregationEvent ADD packs have
     # no EventEPC rows, so what an event names is found here too (logistics.packs).
-    # Without a database constraint (see Event.captured_by).
+    # Without a database constraint (see Event.captured_by), nor an index: an index of
+    # events cost 0.085 s of PostgreSQL's time for the 30,000 containments of a packing
+    # line's document of 10,000 events (bench/index_cost.py), and an event's children
+    # are found through its parent (query.epcs_page).
     event = models.ForeignKey(
-        Event, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        Event, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
 
     class Meta:

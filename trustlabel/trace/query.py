@@ -189,9 +189,13 @@ def epcs_page(events: QuerySet, params: dict[str, str]) -> tuple[list[str], str 
                 _("nextPageToken: not a token of this query, or expired.")
             ) from e
     # The identifiers the events name (EventEPC) and the children they pack (Containment,
-    # see logistics.packs), in one order of the database's.
+    # see logistics.packs; found by their parents, which are indexed), in one order of
+    # the database's.
     named = EventEPC.objects.filter(event__in=events).values_list("epc", flat=True)
-    packed = Containment.objects.filter(event__in=events).values_list("child", flat=True)
+    parents = EventEPC.objects.filter(event__in=events, role=EventEPC.Role.PARENT)
+    packed = Containment.objects.filter(
+        parent__in=parents.values("epc"), event__in=events
+    ).values_list("child", flat=True)
     if after is not None:
         named, packed = named.filter(epc__gt=after), packed.filter(child__gt=after)
     found = list(named.union(packed).order_by("epc")[: per_page + 1])
