@@ -52,9 +52,7 @@ from .logistics import (
     index_aggregations,
     open_containments,
     packing_keys,
-    packing_steps,
-    packs,
-    parent_and_children,
+    packing_of,
     time_order,
 )
 from .models import (
@@ -102,6 +100,10 @@ class Prepared:
     cbv_hash: str
     epcs: list[tuple[str, str]] = field(default_factory=list)
     quantities: list[tuple] = field(default_factory=list)
+    # What the event packs or unpacks (logistics.packing_of), and the GTINs of the
+    # products it names (whose owners may see it).
+    packing: tuple | None = None
+    gtins: set[str] = field(default_factory=set)
     # Its stored form as text, with the record time, and the text's SHA-256, when made
     # ahead by the forked copy (store_document).
     stored_form: tuple[str, str] | None = None
@@ -131,7 +133,11 @@ def prepare(event: dict, context=None) -> Prepared:
     came in one and has none, so that its extension fields keep their meaning on their
     own) and an event ID (the CBV hash when it had none)."""
     body = _with_context(event, context)
-    return _identified(body, event_hash_id(body), identifier_keys(body), _quantity_keys(body))
+    epcs, quantities = identifier_keys(body), _quantity_keys(body)
+    packing = packing_of(body.get("type"), body.get("action"), epcs)
+    return _identified(
+        body, event_hash_id(body), epcs, quantities, packing, _gtins(epcs, quantities)
+    )
 
 
 def _with_context(event: dict, context) -> dict:
@@ -154,9 +160,9 @@ def prepare_all(events: list, context, places: list) -> tuple[list[Prepared], li
 
 
 def _identities(events: list, context, now: dt.datetime | None = None) -> list[tuple | str]:
-    """(CBV hash, EPC keys, quantity keys, stored form) of each event, or why it has no
-    hash: what crosses the pipe from the forked copy (which has the events already). The
-    stored form (see Prepared) with the record time, `now`."""
+    """(CBV hash, EPC keys, quantity keys, packing, GTINs, stored form) of each event (see
+    Prepared), or why it has no hash: what crosses the pipe from the forked copy (which
+    has the events already). The stored form with the record time, `now`."""
     identities = []
     for event in events:
         try:
@@ -165,7 +171,16 @@ def _identities(events: list, context, now: dt.datetime | None = None) -> list[t
             identities.append(str(e))
         else:
             form = _stored_form(prepared.body, now) if now else None
-            identities.append((prepared.cbv_hash, prepared.epcs, prepared.quantities, form))
+            identities.append(
+                (
+                    prepared.cbv_hash,
+                    prepared.epcs,
+                    prepared.quantities,
+                    prepared.packing,
+                    prepared.gtins,
+                    form,
+                )
+            )
     return identities
 
 
@@ -425,11 +440,13 @@ class _Storing:
             new = self._not_stored(first, _stored_already(_event_ids(first)))
             self.outcome.stored += self._created(new)
             return
-        gtins = {event.key: _gtins(event) for _, event in first}
+        gtins = {event.key: event.gtins for _, event in first}
         unknown = self._unknown(gtins.values())
         packed = (set(), set())
         if self.packing is not None:
-            packed = self.packing.unread(*packing_keys(_aggregations([e for _, e in first])))
+            packed = self.packing.unread(
+                *packing_keys(e.packing for _, e in first if e.packing is not None)
+            )
         question = functools.partial(
             _look_up,
             event_ids=text_array(_event_ids(first)),
@@ -493,7 +510,7 @@ class _Storing:
         PostgreSQL)."""
         if not events:
             return []
-        gtins = [_gtins(event) for event in events]
+        gtins = [event.gtins for event in events]
         if unknown := self._unknown(gtins):
             products = Product.objects.filter(gtin__in=unknown)
             self.owners.update(products.values_list("gtin", "organisation_id"))
@@ -565,7 +582,13 @@ class _Storing:
             ledger.trace_events_copy(stored),
         ]
         if self.packing is not None:
-            steps = packing_steps(sorted(stored, key=time_order), self.outcome.epcs)
+            steps = [
+                (event, parent, children)
+                for event, prepared in zip(stored, events, strict=True)
+                if prepared.packing is not None
+                for _, parent, children in [prepared.packing]
+            ]
+            steps.sort(key=lambda step: time_order(step[0]))
             self.packing.apply(steps)
             copies.append(containments_copy(self.packing.made()))
         return [(sql, text) for sql, text in copies if text]
@@ -674,20 +697,19 @@ def _event_ids(first: list[tuple[int, Prepared]]) -> set[str]:
     return {event.body["eventID"] for _, event in first}
 
 
-def _gtins(event: Prepared) -> set[str]:
-    """The GTINs of the products an event names."""
-    names = [key for _, key in event.epcs] + [q[1] for q in event.quantities]
+def _gtins(epcs: list[tuple], quantities: list[tuple]) -> set[str]:
+    """The GTINs of the products an event names (by its identifiers' keys)."""
+    names = [key for _, key in epcs] + [q[1] for q in quantities]
     return {k[len(_GTIN_PREFIX) :][:14] for k in names if k.startswith(_GTIN_PREFIX)}
 
 
 def _indexed_epcs(event: Prepared) -> list[tuple[int, str, str]]:
     """(position, role, key) of the identifiers an event names that EventEPC holds: all
     but the children an AggregationEvent packs, which Containment holds (see
-    logistics.packs)."""
-    keys = event.epcs
-    if packs(event.body.get("type"), event.body.get("action"), keys):
-        return [(i, role, key) for i, (role, key) in enumerate(keys) if role != _CHILD]
-    return [(i, role, key) for i, (role, key) in enumerate(keys)]
+    logistics.packing_of)."""
+    if event.packing is not None and event.packing[0] == "ADD":
+        return [(i, role, key) for i, (role, key) in enumerate(event.epcs) if role != _CHILD]
+    return [(i, role, key) for i, (role, key) in enumerate(event.epcs)]
 
 
 def _loaded(values: dict, alias: str) -> Event:
@@ -700,19 +722,6 @@ def _loaded(values: dict, alias: str) -> Event:
     event._state = ModelState()
     event._state.adding, event._state.db = False, alias
     return event
-
-
-def _aggregations(events: list[Prepared]) -> list[tuple[str, str, list[str]]]:
-    """(action, parent's key, children's keys) of the AggregationEvents ADD and DELETE
-    among prepared events, for logistics.packing_keys."""
-    steps = []
-    for event in events:
-        action = event.body.get("action")
-        if event.body.get("type") == "AggregationEvent" and action in ("ADD", "DELETE"):
-            parent, children = parent_and_children(event.epcs)
-            if parent is not None:
-                steps.append((action, parent, children))
-    return steps
 
 
 def _stored_already(event_ids: set[str]) -> dict[tuple[str, bool], Event]:

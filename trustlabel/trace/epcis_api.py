@@ -56,7 +56,7 @@ def visible_events(actor: Actor):
     if actor.is_distributor:
         shipped_here = Movement.objects.filter(destination=actor.organisation).values("epc")
         seen |= Q(pk__in=EventEPC.objects.filter(epc__in=shipped_here).values("event_id"))
-        # and those that pack it (logistics.packs)
+        # and those that pack it (logistics.packing_of)
         seen |= Q(pk__in=Containment.objects.filter(child__in=shipped_here).values("event_id"))
     return Event.objects.filter(seen)
 

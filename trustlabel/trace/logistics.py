@@ -41,6 +41,7 @@ from .vocabulary import short_cbv
 # one (it is the destination), when the event has no source or destination list.
 OUTBOUND = {"shipping", "departing"}
 INBOUND = {"receiving", "arriving", "accepting"}
+_PARENT, _CHILD = EventEPC.Role.PARENT.value, EventEPC.Role.CHILD.value
 # How deep cases go in pallets in containers: a bound against cycles in bad data.
 MAX_DEPTH = 6
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -137,32 +138,25 @@ def packing_steps(events: list[Event], epcs: dict[int, list]) -> list[tuple]:
     among `events` (in event-time order), from their identifiers' keys in `epcs`."""
     steps = []
     for event in events:
-        if event.event_type != "AggregationEvent" or event.action not in ("ADD", "DELETE"):
-            continue
-        parent, children = parent_and_children(epcs[event.pk])
-        if parent is not None:
-            steps.append((event, parent, children))
+        step = packing_of(event.event_type, event.action, epcs[event.pk])
+        if step is not None:
+            steps.append((event, *step[1:]))
     return steps
 
 
-def packs(event_type: str, action: str, keys: list[tuple[str, str]]) -> bool:
-    """Whether an event with these (role, key) identifiers packs its children in a parent
-    (an AggregationEvent ADD that names its parent): each child then gets a Containment
-    of this event (Packing), and that is where queries find the event by its children,
-    which have no EventEPC rows (some 30,000 of a packing line's 80,000 index rows a
-    document; docs/benchmarks.md, "EPCIS capture")."""
-    return (
-        event_type == "AggregationEvent"
-        and action == "ADD"
-        and any(role == EventEPC.Role.PARENT for role, _ in keys)
-    )
+def packing_of(event_type, action, keys: list[tuple[str, str]]) -> tuple | None:
+    """(action, parent's key, children's keys) of an AggregationEvent ADD or DELETE that
+    names its parent, from its (role, key) identifiers: a step of Packing; else None.
 
-
-def parent_and_children(keys: list[tuple[str, str]]) -> tuple[str | None, list[str]]:
-    """The parent and the children among an AggregationEvent's (role, key) pairs."""
-    parents = [key for role, key in keys if role == EventEPC.Role.PARENT]
-    children = [key for role, key in keys if role == EventEPC.Role.CHILD]
-    return (parents[0] if parents else None), children
+    The children an ADD packs each get a Containment of the event, and that is where
+    queries find the event by them: they have no EventEPC rows (some 30,000 of a packing
+    line's 80,000 index rows a document; docs/benchmarks.md, "EPCIS capture")."""
+    if event_type != "AggregationEvent" or action not in ("ADD", "DELETE"):
+        return None
+    parents = [key for role, key in keys if role == _PARENT]
+    if not parents:
+        return None
+    return action, parents[0], [key for role, key in keys if role == _CHILD]
 
 
 def packing_keys(steps: Iterable[tuple]) -> tuple[set[str], set[str]]:
@@ -602,7 +596,7 @@ def item_history(
     by_event = defaultdict(set)
     for event_id, named in [
         *EventEPC.objects.filter(epc__in=wanted).values_list("event_id", "epc"),
-        # the events that packed them (see packs)
+        # the events that packed them (see packing_of)
         *Containment.objects.filter(child__in=wanted).values_list("event_id", "child"),
     ]:
         by_event[event_id].add(named)

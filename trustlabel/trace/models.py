@@ -179,7 +179,7 @@ class Event(models.Model):
 class EventEPC(models.Model):
     """An instance-level identifier an event names, by its canonical key (identifiers.py),
     but for the children an AggregationEvent ADD packs in its parent: those are its
-    containments (Containment, logistics.packs), looked up there.
+    containments (Containment, logistics.packing_of), looked up there.
 
     With a hash index on the key (KeyIndex) and no id of its own: a document of 10,000
     events names some 80,000 identifiers, and PostgreSQL stores them in less than half
@@ -353,7 +353,7 @@ class Containment(models.Model):
     packed_at = models.DateTimeField()
     unpacked_at = models.DateTimeField(null=True, blank=True)
     # The event that packed the child: the children an AggregationEvent ADD packs have
-    # no EventEPC rows, so what an event names is found here too (logistics.packs).
+    # no EventEPC rows, so what an event names is found here too (logistics.packing_of).
     # Without a database constraint (see Event.captured_by), nor an index: an index of
     # events cost 0.085 s of PostgreSQL's time for the 30,000 containments of a packing
     # line's document of 10,000 events (bench/index_cost.py), and an event's children

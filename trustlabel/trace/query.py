@@ -118,7 +118,7 @@ def _conditions(params: dict[str, str]) -> Q:
                     "event_id"
                 )
             )
-            if "child" in roles:  # the children an AggregationEvent packs: logistics.packs
+            if "child" in roles:  # children packed: logistics.packing_of
                 naming |= Q(
                     pk__in=Containment.objects.filter(_key_matches("child", values)).values(
                         "event_id"
@@ -189,7 +189,7 @@ def epcs_page(events: QuerySet, params: dict[str, str]) -> tuple[list[str], str 
                 _("nextPageToken: not a token of this query, or expired.")
             ) from e
     # The identifiers the events name (EventEPC) and the children they pack (Containment,
-    # see logistics.packs; found by their parents, which are indexed), in one order of
+    # see logistics.packing_of; found by their parents, which are indexed), in one order of
     # the database's.
     named = EventEPC.objects.filter(event__in=events).values_list("epc", flat=True)
     parents = EventEPC.objects.filter(event__in=events, role=EventEPC.Role.PARENT)

@@ -116,12 +116,13 @@ def test_a_forked_copy_hashes_the_chunks_ahead_as_this_process_would(pipeline):
     identities = [identity for _, chunk in ahead for identity in chunk]
     assert identities == IDENTITIES(events, context)
     assert [i for i, identity in enumerate(identities) if isinstance(identity, str)] == [7, 22]
-    cbv_hash, epcs, no_quantities, no_form = identities[0]
+    cbv_hash, epcs, no_quantities, packing, gtins, no_form = identities[0]
     assert cbv_hash == capture.prepare(events[0], context).body["eventID"]
     assert epcs == [
         ("child", events[0]["childEPCs"][0]),
         ("parent", epc_key(events[0]["parentID"])),
     ]
+    assert packing == ("ADD", epcs[1][1], [epcs[0][1]]) and gtins == {GTIN}
     assert epcs[1][1].startswith("https://id.gs1.org/00/1690123400000000") and not no_quantities
     assert no_form is None  # rows are made ahead only for store_document
     assert identities[2][2] == [("quantity", f"https://id.gs1.org/01/{GTIN}/10/L12", 12.0, "KGM")]
