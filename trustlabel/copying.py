@@ -6,6 +6,7 @@ of events need to keep up with a packing line (docs/benchmarks.md, "EPCIS captur
 import contextlib
 import functools
 import queue
+import sys
 import threading
 from concurrent.futures import Future
 
@@ -163,6 +164,16 @@ def send_copies(psycopg_connection, copies: list[tuple[str, str]]) -> None:
 _PIECE = 1 << 20
 
 
+# How long the thread of a Copier may wait for Python's lock while the caller's thread
+# works (sys.setswitchinterval, 5 ms by default; set while a Copier runs). The thread
+# needs the lock at each step of each COPY (the statement, each piece of text, the end),
+# and PostgreSQL waits meanwhile: with 5 ms, its backend sat waiting for data 0.22 to
+# 0.26 s of the 1.3 to 1.6 s its COPYs of a document of 10,000 events took, with 1 ms
+# 0.12 to 0.14 s (its scheduler's statistics, /proc/<pid>/schedstat; docs/benchmarks.md,
+# "EPCIS capture"); 0.5 and 0.2 ms did no better.
+HANDOFF_INTERVAL = 0.001
+
+
 class Copier:
     """COPYs sent on this connection (so in its transaction) by a thread of their own, in
     the order given, while the caller goes on: the thread mostly waits for PostgreSQL,
@@ -183,6 +194,8 @@ class Copier:
     def __enter__(self) -> "Copier":
         connection.ensure_connection()
         self._connection = connection.connection  # the same connection in the thread
+        self._interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._interval, HANDOFF_INTERVAL))
         self._thread.start()
         return self
 
@@ -190,6 +203,7 @@ class Copier:
         self._stopped = kind is not None
         self._queue.put(None)
         self._thread.join()
+        sys.setswitchinterval(self._interval)
         if kind is None:
             self._raise()
 

@@ -9,6 +9,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import time
 
 import pytest
@@ -410,6 +411,20 @@ def test_the_copier_answers_questions_in_line_with_its_copies(db):
         second = copier.ask(_children_stored)
         assert first.result(timeout=10) == ["urn:example:a"]
         assert second.result(timeout=10) == ["urn:example:a", "urn:example:b"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_the_copier_gets_pythons_lock_back_soon_while_it_runs(db):
+    """While a copier runs, a thread waiting for Python's lock gets it within a
+    millisecond (so its COPYs keep PostgreSQL busy); as before once it has stopped,
+    failed or not."""
+    before = sys.getswitchinterval()
+    with transaction.atomic(), copying.Copier():
+        assert sys.getswitchinterval() == copying.HANDOFF_INTERVAL < before
+    assert sys.getswitchinterval() == before
+    with pytest.raises(ZeroDivisionError), transaction.atomic(), copying.Copier():
+        1 / 0  # noqa: B018
+    assert sys.getswitchinterval() == before
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
