@@ -11,6 +11,14 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
     return (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
 
 
+def scheduled(pid: int) -> tuple[float, float]:
+    """Seconds a process has run on a core, and waited for one while it could run (the
+    scheduler's statistics, /proc/<pid>/schedstat): a process that neither runs nor
+    waits for a core is idle, waiting for something else."""
+    running, waiting = Path(f"/proc/{pid}/schedstat").read_text().split()[:2]
+    return int(running) / 1e9, int(waiting) / 1e9
+
+
 def machine_cpu() -> float:
     """CPU seconds every core has spent busy (not idle, not waiting for I/O; time taken
     by the hypervisor, steal, counts as busy)."""

@@ -9,8 +9,12 @@ bench/epcis_capture.py makes them, one at a time, as POST /epcis/capture and the
 do. For each document: the wall time of the request and of the worker's run; the CPU
 time of this process (request and worker), of its forked copy (`trace.capture`'s
 hashing ahead), of PostgreSQL's backend (read from /proc) and of every process on the
-machine (/proc/stat: what the two cores spent); and the page faults of this process and
-of its forked copy. Linux only. `--no-helper`: the worker hashes everything itself.
+machine (/proc/stat: what the two cores spent); the page faults of this process and of
+its forked copy; and, while the worker ran, how long PostgreSQL's backend waited for a
+core (other processes had both) and sat idle (neither running nor waiting for a core:
+waiting for the worker, before its first statement, between statements, or for the
+data of a COPY; /proc/<pid>/schedstat). Linux only. `--no-helper`: the worker hashes
+everything itself.
 
 `--timeline`: for the last document, when each step ran (the worker's chunks, the
 lookups and COPYs on the connection, deriving the logistics tables), and how long the
@@ -34,7 +38,7 @@ import time
 from unittest import mock
 
 import benchdb
-from benchproc import cpu_seconds, machine_cpu
+from benchproc import cpu_seconds, machine_cpu, scheduled
 from epcis_capture import make_document
 
 DB_NAME = "trustlabel_bench_capture_cpu"
@@ -91,8 +95,9 @@ def main() -> None:
         backend = cursor.fetchone()[0]
 
     print("seconds a document: wall (request, worker) | CPU: this process, forked copy, "
-          "PostgreSQL, the machine | page faults: this process, forked copy")  # fmt: skip
-    totals = [0.0] * 9
+          "PostgreSQL, the machine | page faults: this process, forked copy | PostgreSQL "
+          "while the worker ran: waiting for a core, idle")  # fmt: skip
+    totals = [0.0] * 11
     for text in documents:
         faults_before = faults()
         started, cpu = time.perf_counter(), time.process_time()
@@ -100,11 +105,11 @@ def main() -> None:
         with capture.collector_paused():  # as POST /epcis/capture reads the request
             document = read_json(text)
         job = trace.do_start_capture(actor, document, CaptureJob.ErrorBehaviour.ROLLBACK, text)
-        requested = time.perf_counter()
+        requested, (ran, waited) = time.perf_counter(), scheduled(backend)
         last = text is documents[-1]
         with timeline(requested) if args.timeline and last else contextlib.nullcontext() as steps:
             trace.do_run_capture(str(job.pk))
-        ended = time.perf_counter()
+        ended, (ran_after, waited_after) = time.perf_counter(), scheduled(backend)
         faults_after = faults()
         row = [
             ended - started,
@@ -116,6 +121,8 @@ def main() -> None:
             machine_cpu() - machine,
             faults_after[0] - faults_before[0],
             faults_after[1] - faults_before[1],
+            waited_after - waited,
+            (ended - requested) - (ran_after - ran) - (waited_after - waited),
         ]
         totals = [total + value for total, value in zip(totals, row, strict=True)]
         print(format_row(row), flush=True)
@@ -174,10 +181,11 @@ def print_timeline(steps: list[tuple]) -> None:
 
 
 def format_row(row: list[float]) -> str:
-    wall, request, worker, own, copy, database, machine, own_faults, copy_faults = row
+    (wall, request, worker, own, copy, database, machine, own_faults, copy_faults, waiting,
+     idle) = row  # fmt: skip
     return (
         f"{wall:5.2f} ({request:4.2f}, {worker:4.2f}) | {own:4.2f} {copy:4.2f} {database:4.2f} "
-        f"{machine:4.2f} | {own_faults:7,.0f} {copy_faults:7,.0f}"
+        f"{machine:4.2f} | {own_faults:7,.0f} {copy_faults:7,.0f} | {waiting:4.2f} {idle:4.2f}"
     )
 
 
