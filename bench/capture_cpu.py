@@ -136,6 +136,8 @@ def main() -> None:
 def timeline(start: float):
     """The steps of a capture job run inside, timed: (seconds from `start`, thread, step,
     "begins" or "ends")."""
+    from django.db import connections
+
     from trustlabel import copying
     from trustlabel.trace import actions, capture
 
@@ -161,6 +163,9 @@ def timeline(start: float):
         timed(copying, "send_copies", "COPYs"),
         timed(capture._Storing, "_packed", "containments written back"),
         timed(actions, "index_events", "index_events"),
+        timed(actions, "read_json", "the document read"),
+        timed(type(connections["default"]), "commit", "commit"),
+        timed(actions.CaptureJob, "save", "the job saved"),
     ):
         yield steps
 

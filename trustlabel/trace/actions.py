@@ -135,8 +135,10 @@ def do_run_capture(job_id: str) -> None:
                 index_events(outcome.stored, outcome.epcs, outcome.packed)
         except _Undo:
             outcome = Outcome()
+        stored_count = len(outcome.stored)
+        del document, events, outcome  # freed here, before the collector walks them
     job.errors = [*job.errors, *(p.as_dict() for p in problems)]
-    job.stored_count = len(outcome.stored)
+    job.stored_count = stored_count
     job.success = not job.errors
     job.running = False
     job.finished_at = timezone.now()
