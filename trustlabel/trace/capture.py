@@ -624,16 +624,14 @@ class _Storing:
         return unknown
 
     def _parties(self, gtins: list[set[str]]) -> list[tuple]:
-        """(event's position, organisation id, reason): who may see each event. Whoever
-        captured it, and the owners of the products it names (`gtins`, by event; their
-        owners looked up already)."""
-        owners = self.owners
+        """(event's position, organisation id, reason): who may see each event besides
+        whoever captured it (Event.captured_by): the owners of the products it names
+        (`gtins`, by event; their owners looked up already)."""
+        owners, owner = self.owners, EventParty.Reason.OWNER.value
         rows = []
         for index, named in enumerate(gtins):
-            if self.organisation_id is not None:
-                rows.append((index, self.organisation_id, EventParty.Reason.CAPTURED.value))
             for organisation_id in sorted({owners[g] for g in named if g in owners}):
-                rows.append((index, organisation_id, EventParty.Reason.OWNER.value))
+                rows.append((index, organisation_id, owner))
         return rows
 
 

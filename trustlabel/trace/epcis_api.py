@@ -52,7 +52,9 @@ def visible_events(actor: Actor):
     event about a case, pallet or item that was shipped to it."""
     if actor.organisation.kind in (Organisation.Kind.ASSOCIATION, Organisation.Kind.INSPECTOR):
         return Event.objects.all()
-    seen = Q(pk__in=EventParty.objects.filter(organisation=actor.organisation).values("event_id"))
+    captured = Event.objects.filter(captured_by=actor.organisation).order_by().values("pk")
+    parties = EventParty.objects.filter(organisation=actor.organisation).values("event_id")
+    seen = Q(pk__in=parties.union(captured))  # each read through its own index
     if actor.is_distributor:
         shipped_here = Movement.objects.filter(destination=actor.organisation).values("epc")
         seen |= Q(pk__in=EventEPC.objects.filter(epc__in=shipped_here).values("event_id"))

@@ -88,3 +88,39 @@ def test_packed_children_move_to_their_containments_and_back_to_their_positions(
 
     assert moved == rows[2:]
     assert back == rows
+
+
+@pytest.mark.django_db(transaction=True)
+def test_who_captured_an_event_moves_from_its_parties_to_the_event_and_back():
+    """Event 1 was captured by organisation 7, which owns its product too; event 2 came
+    from the platform itself (no one captured it)."""
+    parties = [(1, 7, "captured"), (1, 7, "owner"), (2, 8, "owner")]
+    try:
+        migrate(("trace", "0009_packed_children_in_containments"))
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO trace_event (id, event_id, declares_error, cbv_hash, event_type, "
+                "event_time, record_time, action, biz_step, disposition, read_point, "
+                "biz_location, body, body_sha256, captured_by_id) VALUES (%s, %s, false, '', "
+                "'ObjectEvent', '2026-11-22T08:00:00Z', '2026-11-22T08:00:00Z', '', '', '', '', "
+                "'', '{}', '', %s)",
+                [(1, "urn:example:1", 7), (2, "urn:example:2", None)],
+            )
+            cursor.executemany(
+                "INSERT INTO trace_eventparty (event_id, organisation_id, reason) "
+                "VALUES (%s, %s, %s)",
+                parties,
+            )
+        migrate(("trace", "0010_capturer_by_event_not_party"))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT event_id, organisation_id, reason FROM trace_eventparty")
+            moved = sorted(cursor.fetchall())
+        migrate(("trace", "0009_packed_children_in_containments"))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT event_id, organisation_id, reason FROM trace_eventparty")
+            back = sorted(cursor.fetchall())
+    finally:
+        migrate()
+
+    assert moved == parties[1:]
+    assert back == parties
