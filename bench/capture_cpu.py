@@ -160,6 +160,7 @@ def timeline(start: float):
         timed(actions, "store_document", "store the document"),
         timed(capture._Storing, "add", "a chunk: its lookups asked, its rows made"),
         timed(capture, "_look_up", "lookups"),
+        timed(capture, "_received", "waiting for the forked copy's chunk"),
         timed(copying, "send_copies", "COPYs"),
         timed(capture._Storing, "_packed", "containments written back"),
         timed(actions, "index_events", "index_events"),
