@@ -233,11 +233,44 @@ and read, 0.7% of its CPU). Note that this benchmark's shipping and receiving ev
 name a location of no organisation of the platform, so they make no movements: the
 logistics tables it measures are the containments.
 
-Where the rest would come from: some 30,000 of a document's 81,000 EPC index rows are
-aggregation children that `Containment` holds too (0.15 s of PostgreSQL's time a
-document, less an index of containments by event, about 0.045 s, for the queries that
-would then read children from there); the events' nine indexes (0.3 s), of which the
-EPCIS query needs the time, step, disposition and place ones.
+Then (2026-11-22, 06:40 to 08:30 UTC, a new machine, quicker again: this command's COPY
+limit at 8,705 to 10,153 events/s; the previous commit gave 4,051 events/s one at a
+time, 4,474 from the first POST and 4,763 as the worker keeps up):
+- the children an AggregationEvent ADD packs are no longer EPC index rows (some 30,000
+  of a document's 81,000): their containments hold them, and the queries read them
+  there (`logistics.packing_of`). Containments have no index of their event: it cost
+  0.085 s of PostgreSQL's time a document (bench/index_cost.py), and /epcis/epcs finds
+  an aggregation's children through its parent instead;
+- the forked copy works out what each event packs and the GTINs it names beside its
+  hash, so that the worker no longer splits an aggregation's parent and children three
+  times, nor sorts all 10,000 events for the 2,500 that pack;
+- bench/capture_cpu.py, the session's first commit against these three in alternation,
+  three pairs: 3,473 / 3,617 / 3,745 against 3,739 / 3,893 / 4,537 events/s; the
+  worker's CPU a document 1.50 / 1.52 / 1.46 s against 1.41 / 1.33 / 1.16, PostgreSQL's
+  1.62 / 1.53 / 1.50 against 1.40 / 1.40 / 1.15 (the forked copy's 0.81 to 0.86 against
+  0.84 to 1.02: it does the work the worker no longer does);
+- while the copier's thread sends COPYs, it gets Python's lock back within 1 ms
+  (`copying.HANDOFF_INTERVAL`) instead of 5: PostgreSQL's backend, read from its
+  scheduler's statistics (/proc/<pid>/schedstat) around each COPY, sat waiting for data
+  0.88 to 1.04 s over four documents' COPYs with 5 ms, 0.48 to 0.55 s with 1 ms (two
+  runs each); 0.5 and 0.2 ms gave the same as 1 ms. The session before had tried 0.5 ms
+  by events/s alone, which this machine's swings hide;
+- who captured an event sees it through the event (`Event.captured_by`) rather than a
+  party row of its own: 10,000 party rows fewer a document (PostgreSQL's CPU for the
+  remaining 10,000 with their three indexes: 0.04 s).
+bench/capture_cpu.py now also reports, while the worker ran, how long PostgreSQL waited
+for a core (0.12 to 0.24 s a document) and sat idle (0.54 to 0.87 s): before the first
+COPY (the document read, the first chunk hashed and made into rows: 0.15 to 0.2 s), while
+the worker waits for the forked copy's chunks in the first half of the document (0.1 s:
+the copy hashes a chunk twice the size of the one the worker makes rows of), between
+statements, and at the end (index_events, the job saved, the memory freed: 0.1 s).
+Making the last chunks smaller, so that PostgreSQL stores less alone at the end, was
+tried and dropped: PostgreSQL is behind the worker through the second half anyway.
+
+Where the rest would come from: PostgreSQL idle 0.5 to 0.9 s of a document's 1.7 to 2.3
+s in the worker; the forked copy hashing the first chunks faster than the worker needs
+them (identifiers are canonicalised at about 3 microseconds each, 80,000 a document); the
+events' nine indexes (0.2 s).
 """
 
 

@@ -755,15 +755,17 @@ def build(cursor, events: int) -> dict:
             SELECT epc, role, row_number() OVER () FROM (
                 SELECT value, 'epc' FROM jsonb_array_elements_text(s.extra -> 'epcList')
                 UNION ALL
+                -- an aggregation's children are its containments (logistics.packing_of)
                 SELECT value, 'child' FROM jsonb_array_elements_text(s.extra -> 'childEPCs')
+                WHERE NOT (s.type = 'AggregationEvent' AND s.action = 'ADD'
+                           AND s.extra ? 'parentID')
                 UNION ALL
                 SELECT s.extra ->> 'parentID', 'parent' WHERE s.extra ? 'parentID'
             ) u(epc, role)
         ) x(epc, role, n)""",
             """
         INSERT INTO trace_eventparty (event_id, organisation_id, reason)
-        SELECT id, captured, 'captured' FROM bench.src
-        UNION ALL SELECT id, owner, 'owner' FROM bench.src WHERE owner IS NOT NULL
+        SELECT id, owner, 'owner' FROM bench.src WHERE owner IS NOT NULL
         UNION ALL SELECT id, source, 'source' FROM bench.src WHERE source IS NOT NULL
         UNION ALL SELECT id, destination, 'destination' FROM bench.src
             WHERE destination IS NOT NULL""",
@@ -852,8 +854,13 @@ hits (id, depth, via_epc, since, until) AS (
     SELECT event_id, 0, NULL::varchar, NULL::timestamptz, NULL::timestamptz
     FROM trace_eventepc WHERE epc = %(epc)s
     UNION ALL
+    SELECT event_id, 0, NULL, NULL, NULL FROM trace_containment WHERE child = %(epc)s
+    UNION ALL
     SELECT e.event_id, o.depth, o.epc, o.since, o.until
     FROM outer_c o JOIN trace_eventepc e ON e.epc = o.epc
+    UNION ALL
+    SELECT c.event_id, o.depth, o.epc, o.since, o.until
+    FROM outer_c o JOIN trace_containment c ON c.child = o.epc
     UNION ALL
     SELECT event_id, 99, NULL, NULL, NULL
     FROM trace_eventquantity WHERE epc_class = %(lot_class)s

@@ -144,7 +144,9 @@ def packing_steps(events: list[Event], epcs: dict[int, list]) -> list[tuple]:
     return steps
 
 
-def packing_of(event_type, action, keys: list[tuple[str, str]]) -> tuple | None:
+def packing_of(
+    event_type: str | None, action: str | None, keys: list[tuple[str, str]]
+) -> tuple | None:
     """(action, parent's key, children's keys) of an AggregationEvent ADD or DELETE that
     names its parent, from its (role, key) identifiers: a step of Packing; else None.
 
