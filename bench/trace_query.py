@@ -760,14 +760,15 @@ def build(cursor, events: int) -> dict:
             SELECT epc, role, row_number() OVER () FROM (
                 SELECT value, 'epc' FROM jsonb_array_elements_text(s.extra -> 'epcList')
                 UNION ALL
-                -- an aggregation's children are its containments (logistics.packing_of)
                 SELECT value, 'child' FROM jsonb_array_elements_text(s.extra -> 'childEPCs')
-                WHERE NOT (s.type = 'AggregationEvent' AND s.action = 'ADD'
-                           AND s.extra ? 'parentID')
                 UNION ALL
                 SELECT s.extra ->> 'parentID', 'parent' WHERE s.extra ? 'parentID'
             ) u(epc, role)
-        ) x(epc, role, n)""",
+        ) x(epc, role, n)
+        -- the children an aggregation packs are its containments (logistics.packing_of);
+        -- the others keep the positions capture gives them
+        WHERE NOT (x.role = 'child' AND s.type = 'AggregationEvent' AND s.action = 'ADD'
+                   AND s.extra ? 'parentID')""",
             """
         INSERT INTO trace_eventparty (event_id, organisation_id, reason)
         SELECT id, owner, 'owner' FROM bench.src WHERE owner IS NOT NULL
