@@ -53,7 +53,7 @@ from .logistics import (
     open_containments,
     packing_keys,
     packing_of,
-    time_order,
+    packing_steps,
 )
 from .models import (
     Containment,
@@ -421,7 +421,7 @@ class _Storing:
                     f"WHERE child {IN_TEXTS} AND event_id = ANY(%s)",
                     [text_array(children), pks],
                 )
-            index_aggregations(sorted(self.outcome.stored, key=time_order), self.outcome.epcs)
+            index_aggregations(self.outcome.stored, self.outcome.epcs)
         else:
             self.packing.finish()
         self.packing, self.outcome.packed = None, True
@@ -582,13 +582,7 @@ class _Storing:
             ledger.trace_events_copy(stored),
         ]
         if self.packing is not None:
-            steps = [
-                (event, parent, children)
-                for event, prepared in zip(stored, events, strict=True)
-                if prepared.packing is not None
-                for _, parent, children in [prepared.packing]
-            ]
-            steps.sort(key=lambda step: time_order(step[0]))
+            steps = packing_steps(zip(stored, (e.packing for e in events), strict=True))
             self.packing.apply(steps)
             copies.append(containments_copy(self.packing.made()))
         return [(sql, text) for sql, text in copies if text]

@@ -90,7 +90,7 @@ def index_events(events: list[Event], epcs: dict[int, list], packed: bool = Fals
     identifiers of each event, by pk, as capture worked them out (Outcome.epcs);
     `packed`: capture has derived their containments (Packing) already."""
     if not packed:
-        index_aggregations(sorted(events, key=time_order), epcs)
+        index_aggregations(events, epcs)
     moving = sorted((e for e in events if _moves(e)), key=time_order)
     if not moving:
         return
@@ -123,9 +123,9 @@ def time_order(event: Event) -> tuple:
 
 
 def index_aggregations(events: list[Event], epcs: dict[int, list]) -> None:
-    """Pack and unpack, in event-time order (see Packing), for the whole of `events` (in
-    that order) at once."""
-    steps = packing_steps(events, epcs)
+    """Pack and unpack, in event-time order (see Packing), for the whole of `events` at
+    once, from their identifiers' keys in `epcs`."""
+    steps = packing_steps((e, packing_of(e.event_type, e.action, epcs[e.pk])) for e in events)
     packing = Packing()
     packing.read(*packing_keys((event.action, parent, kids) for event, parent, kids in steps))
     packing.apply(steps)
@@ -133,14 +133,16 @@ def index_aggregations(events: list[Event], epcs: dict[int, list]) -> None:
     _insert_containments(packing.made())
 
 
-def packing_steps(events: list[Event], epcs: dict[int, list]) -> list[tuple]:
-    """(event, parent's key, children's keys) of the AggregationEvents ADD and DELETE
-    among `events` (in event-time order), from their identifiers' keys in `epcs`."""
-    steps = []
-    for event in events:
-        step = packing_of(event.event_type, event.action, epcs[event.pk])
-        if step is not None:
-            steps.append((event, *step[1:]))
+def packing_steps(packings: Iterable[tuple[Event, tuple | None]]) -> list[tuple]:
+    """(event, parent's key, children's keys), in event-time order, of the events that
+    pack or unpack, from (event, its packing_of) pairs."""
+    steps = [
+        (event, parent, children)
+        for event, packing in packings
+        if packing is not None
+        for _, parent, children in [packing]
+    ]
+    steps.sort(key=lambda step: time_order(step[0]))
     return steps
 
 
